@@ -1,0 +1,103 @@
+// Plaza's configuration: read from the environment once, validated with zod, handed to everything as a typed object.
+import { z } from 'zod';
+import { resolve } from 'node:path';
+
+const ON_OFF = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'], { message: "expected 'on' or 'off'" })
+  .transform((value) => value === 'on' || value === 'true' || value === '1');
+
+const OPTIONAL_URL = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .pipe(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional());
+
+const OPTIONAL_TEXT = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value));
+
+/** The environment variables Plaza reads, with defaults. Names are a stable interface. */
+const ENVIRONMENT_SCHEMA = z.object({
+  PORT: z.coerce
+    .number({ message: 'expected a number' })
+    .int('expected a whole number')
+    .min(0, 'expected 0-65535')
+    .max(65535, 'expected 0-65535')
+    .default(8080),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().trim().min(1).default('data'),
+  TILESETS_DIR: z.string().trim().min(1).default('tilesets'),
+  APP_DIR: z.string().trim().min(1).default('dist'),
+  NGSI_LD_URL: OPTIONAL_URL.default(''),
+  NGSI_LD_TENANT: OPTIONAL_TEXT.default(''),
+  NGSI_LD_CONTEXT: OPTIONAL_URL.default(''),
+  NGSI_LD_TOKEN: OPTIONAL_TEXT.default(''),
+  PLAZA_SIMULATOR: ON_OFF.default('on'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Plaza's typed configuration. */
+export interface PlazaConfig {
+  /** TCP port of the HTTP server (default 8080; 0 picks a free one). */
+  port: number;
+  /** Interface to listen on (default all). */
+  host: string;
+  /** Absolute folder for Plaza's own stored data (broker database, generated layers). */
+  dataDirectory: string;
+  /** Absolute folder that holds 3D Tiles tilesets and their sources. */
+  tilesetsDirectory: string;
+  /** Absolute folder of the built browser app. */
+  appDirectory: string;
+  /** The NGSI-LD broker: external when `url` is set, otherwise the embedded one. */
+  ngsiLd: {
+    url: string | undefined;
+    tenant: string | undefined;
+    context: string | undefined;
+    token: string | undefined;
+  };
+  /** Whether the demo sensor simulator runs (default on). */
+  simulator: boolean;
+  logLevel: z.infer<typeof ENVIRONMENT_SCHEMA>['LOG_LEVEL'];
+}
+
+/** Thrown when the environment holds an invalid value; the message names every offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses Plaza's configuration from an environment.
+ * @param environment - variables to read (default `process.env`)
+ * @param baseDirectory - folder relative paths resolve against (default the working directory)
+ * @throws ConfigError when a value is invalid
+ */
+export function parseConfig(
+  environment: Record<string, string | undefined> = process.env,
+  baseDirectory = process.cwd(),
+): PlazaConfig {
+  const result = ENVIRONMENT_SCHEMA.safeParse(environment);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '');
+      return `${name}=${JSON.stringify(environment[name] ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const env = result.data;
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    dataDirectory: resolve(baseDirectory, env.DATA_DIR),
+    tilesetsDirectory: resolve(baseDirectory, env.TILESETS_DIR),
+    appDirectory: resolve(baseDirectory, env.APP_DIR),
+    ngsiLd: {
+      url: env.NGSI_LD_URL?.replace(/\/+$/, ''),
+      tenant: env.NGSI_LD_TENANT,
+      context: env.NGSI_LD_CONTEXT,
+      token: env.NGSI_LD_TOKEN,
+    },
+    simulator: env.PLAZA_SIMULATOR,
+    logLevel: env.LOG_LEVEL,
+  };
+}
