@@ -34,6 +34,7 @@ const ENVIRONMENT_SCHEMA = z.object({
   NGSI_LD_CONTEXT: OPTIONAL_URL.default(''),
   NGSI_LD_TOKEN: OPTIONAL_TEXT.default(''),
   PLAZA_SIMULATOR: ON_OFF.default('on'),
+  PLAZA_SIMULATOR_RATE: z.coerce.number({ message: 'expected a number' }).positive('expected > 0').max(100_000).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -58,6 +59,8 @@ export interface PlazaConfig {
   };
   /** Whether the demo sensor simulator runs (default on). */
   simulator: boolean;
+  /** Simulator updates per second across all sensors (default 5). */
+  simulatorRate: number;
   logLevel: z.infer<typeof ENVIRONMENT_SCHEMA>['LOG_LEVEL'];
 }
 
@@ -98,6 +101,7 @@ export function parseConfig(
       token: env.NGSI_LD_TOKEN,
     },
     simulator: env.PLAZA_SIMULATOR,
+    simulatorRate: env.PLAZA_SIMULATOR_RATE,
     logLevel: env.LOG_LEVEL,
   };
 }
