@@ -18,4 +18,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # Another installer may hold the dpkg lock for a moment; apt waits for it.
 apt-get update -qq -o DPkg::Lock::Timeout=300
-apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}"
+apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing[@]}"
