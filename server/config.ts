@@ -29,12 +29,16 @@ const ENVIRONMENT_SCHEMA = z.object({
   DATA_DIR: z.string().trim().min(1).default('data'),
   TILESETS_DIR: z.string().trim().min(1).default('tilesets'),
   APP_DIR: z.string().trim().min(1).default('dist'),
-  NGSI_LD_URL: OPTIONAL_URL.default(''),
-  NGSI_LD_TENANT: OPTIONAL_TEXT.default(''),
-  NGSI_LD_CONTEXT: OPTIONAL_URL.default(''),
-  NGSI_LD_TOKEN: OPTIONAL_TEXT.default(''),
-  PLAZA_SIMULATOR: ON_OFF.default('on'),
-  PLAZA_SIMULATOR_RATE: z.coerce.number({ message: 'expected a number' }).positive('expected > 0').max(100_000).default(5),
+  NGSI_LD_URL: OPTIONAL_URL.prefault(''),
+  NGSI_LD_TENANT: OPTIONAL_TEXT.prefault(''),
+  NGSI_LD_CONTEXT: OPTIONAL_URL.prefault(''),
+  NGSI_LD_TOKEN: OPTIONAL_TEXT.prefault(''),
+  PLAZA_SIMULATOR: ON_OFF.prefault('on'),
+  PLAZA_SIMULATOR_RATE: z.coerce
+    .number({ message: 'expected a number' })
+    .positive('expected > 0')
+    .max(100_000)
+    .default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -20,7 +20,9 @@ export function ensureDataDirectory(directory: string): void {
     accessSync(directory, constants.W_OK);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new StartupError(`DATA_DIR ${directory} is not a writable folder (${reason}); set DATA_DIR to one that is`);
+    throw new StartupError(
+      `DATA_DIR ${directory} is not a writable folder (${reason}); set DATA_DIR to one that is`,
+    );
   }
 }
 
@@ -35,7 +37,10 @@ export interface RunningPlaza {
  * Starts Plaza with a configuration: checks the data folder, mounts the configured subsystems, listens.
  * @throws StartupError when the data folder is unusable or the port is taken
  */
-export async function startPlaza(config: PlazaConfig, options: { logger?: boolean } = {}): Promise<RunningPlaza> {
+export async function startPlaza(
+  config: PlazaConfig,
+  options: { logger?: boolean } = {},
+): Promise<RunningPlaza> {
   ensureDataDirectory(config.dataDirectory);
   const modules = await selectModules(config);
   const app = await createApp(config, { modules, logger: options.logger });
@@ -45,9 +50,12 @@ export async function startPlaza(config: PlazaConfig, options: { logger?: boolea
     await app.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new StartupError(`port ${config.port} on ${config.host} is already in use; stop the other server or set PORT`);
+      throw new StartupError(
+        `port ${config.port} on ${config.host} is already in use; stop the other server or set PORT`,
+      );
     }
-    if (code === 'EACCES') throw new StartupError(`not allowed to listen on port ${config.port}; set PORT above 1023`);
+    if (code === 'EACCES')
+      throw new StartupError(`not allowed to listen on port ${config.port}; set PORT above 1023`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
       throw new StartupError(`HOST ${config.host} is not an address of this machine; set HOST`);
     }

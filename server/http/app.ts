@@ -26,7 +26,10 @@ const LONG_CACHE_SECONDS = 31_536_000;
  * @param config - the parsed configuration
  * @param options - subsystems and logging
  */
-export async function createApp(config: PlazaConfig, options: CreateAppOptions = {}): Promise<FastifyInstance> {
+export async function createApp(
+  config: PlazaConfig,
+  options: CreateAppOptions = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger === false ? false : { level: config.logLevel },
     bodyLimit: 8 * 1024 * 1024,
@@ -43,7 +46,13 @@ export async function createApp(config: PlazaConfig, options: CreateAppOptions =
     return sendProblem(request, reply, problem);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new ApiError(404, `no resource at ${request.method} ${request.url.split('?')[0]}`, { code: 'NotFound' }).toProblem(request.url)),
+    sendProblem(
+      request,
+      reply,
+      new ApiError(404, `no resource at ${request.method} ${request.url.split('?')[0]}`, {
+        code: 'NotFound',
+      }).toProblem(request.url),
+    ),
   );
 
   await app.register(fastifyCompress, { global: true, threshold: 1024 });
@@ -77,8 +86,8 @@ function registerViewer(app: FastifyInstance, config: PlazaConfig, health: Healt
     prefix: '/',
     wildcard: true,
     index: ['index.html'],
-    setHeaders(response, path) {
-      response.setHeader(
+    setHeaders(reply, path) {
+      reply.header(
         'Cache-Control',
         path.includes('/assets/') ? `public, max-age=${LONG_CACHE_SECONDS}, immutable` : 'no-cache',
       );
@@ -98,15 +107,17 @@ function registerTilesets(app: FastifyInstance, config: PlazaConfig, health: Hea
     decorateReply: false,
     wildcard: true,
     index: false,
-    setHeaders(response, path) {
-      response.setHeader('Access-Control-Allow-Origin', '*');
+    setHeaders(reply, path) {
+      reply.header('Access-Control-Allow-Origin', '*');
       // tileset.json changes on every conversion; content files are replaced, never edited, but carry no hash.
-      response.setHeader(
+      reply.header(
         'Cache-Control',
-        path.endsWith('.json') ? 'no-cache' : `public, max-age=86400, stale-while-revalidate=${LONG_CACHE_SECONDS}`,
+        path.endsWith('.json')
+          ? 'no-cache'
+          : `public, max-age=86400, stale-while-revalidate=${LONG_CACHE_SECONDS}`,
       );
-      if (path.endsWith('.glb')) response.setHeader('Content-Type', 'model/gltf-binary');
-      if (path.endsWith('.subtree')) response.setHeader('Content-Type', 'application/octet-stream');
+      if (path.endsWith('.glb')) reply.header('Content-Type', 'model/gltf-binary');
+      if (path.endsWith('.subtree')) reply.header('Content-Type', 'application/octet-stream');
     },
   });
 }

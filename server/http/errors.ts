@@ -44,7 +44,12 @@ export class ApiError extends Error {
     readonly status: number,
     /** What went wrong, for a person; names the offending part of the request. */
     readonly detail: string,
-    readonly options: { type?: string; title?: string; code?: string; extensions?: Record<string, unknown> } = {},
+    readonly options: {
+      type?: string;
+      title?: string;
+      code?: string;
+      extensions?: Record<string, unknown>;
+    } = {},
   ) {
     super(detail);
   }
@@ -87,7 +92,11 @@ function escapeHtml(text: string): string {
 }
 
 /** Writes a problem as `application/problem+json`, or as a small HTML page for browsers. */
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemDetails): FastifyReply {
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: ProblemDetails,
+): FastifyReply {
   reply.code(problem.status);
   if (prefersHtml(request)) {
     return reply

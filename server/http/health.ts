@@ -20,18 +20,26 @@ export class HealthRegistry {
   }
 
   /** Runs every check; a check that throws or takes over `timeoutMs` reports `down`. */
-  async report(timeoutMs = 2000): Promise<{ status: SubsystemHealth['status']; subsystems: Record<string, SubsystemHealth> }> {
+  async report(
+    timeoutMs = 2000,
+  ): Promise<{ status: SubsystemHealth['status']; subsystems: Record<string, SubsystemHealth> }> {
     const entries = await Promise.all(
       [...this.#checks].map(async ([name, check]) => {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<SubsystemHealth>((resolve) => {
-          timer = setTimeout(() => resolve({ status: 'down', detail: `no answer within ${timeoutMs} ms` }), timeoutMs);
+          timer = setTimeout(
+            () => resolve({ status: 'down', detail: `no answer within ${timeoutMs} ms` }),
+            timeoutMs,
+          );
         });
         try {
           const health = await Promise.race([Promise.resolve().then(check), timeout]);
           return [name, health] as const;
         } catch (error) {
-          return [name, { status: 'down', detail: error instanceof Error ? error.message : String(error) }] as const;
+          return [
+            name,
+            { status: 'down', detail: error instanceof Error ? error.message : String(error) },
+          ] as const;
         } finally {
           clearTimeout(timer);
         }
