@@ -39,6 +39,8 @@ const ENVIRONMENT_SCHEMA = z.object({
     .positive('expected > 0')
     .max(100_000)
     .default(5),
+  PLAZA_COLLECTIONS: OPTIONAL_TEXT.default(''),
+  PLAZA_INTERNAL_TOKEN: OPTIONAL_TEXT.default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -65,6 +67,9 @@ export interface PlazaConfig {
   simulator: boolean;
   /** Simulator updates per second across all sensors (default 5). */
   simulatorRate: number;
+  /** OGC API Features: the collections config file (absolute; default none: the built-in collections) and the
+   * bearer token that unlocks internal collections (default none: internal collections stay hidden). */
+  ogc: { collectionsFile: string | undefined; internalToken: string | undefined };
   logLevel: z.infer<typeof ENVIRONMENT_SCHEMA>['LOG_LEVEL'];
 }
 
@@ -106,6 +111,10 @@ export function parseConfig(
     },
     simulator: env.PLAZA_SIMULATOR,
     simulatorRate: env.PLAZA_SIMULATOR_RATE,
+    ogc: {
+      collectionsFile: env.PLAZA_COLLECTIONS ? resolve(baseDirectory, env.PLAZA_COLLECTIONS) : undefined,
+      internalToken: env.PLAZA_INTERNAL_TOKEN,
+    },
     logLevel: env.LOG_LEVEL,
   };
 }
