@@ -1,0 +1,351 @@
+// GeoPackage feature tables (files written by Plaza or by GDAL) through better-sqlite3: R-tree bbox prefilter,
+// keyset paging on the feature id, exact predicates in JS, CRS84 output whatever the storage CRS.
+import Database from 'better-sqlite3';
+import type { Geometry } from 'geojson';
+import {
+  ProviderError,
+  decodeCursor,
+  encodeCursor,
+  type BoundingBox,
+  type FeaturePage,
+  type FeatureProvider,
+  type FeatureQuery,
+  type PlazaFeature,
+  type ProviderDescription,
+  type QueryableProperty,
+} from './provider';
+import { decodeGeoPackageGeometry } from './geopackage-binary';
+import { mapPositions } from './geometry';
+import { createTransform, registerEpsg, transformBox, type PositionTransform } from './projection';
+import { compareFeatures, matchesQuery } from './query';
+
+/** Options of {@link GeoPackageProvider}. */
+export interface GeoPackageProviderOptions {
+  path: string;
+  /** Feature table name. */
+  table: string;
+  /** Property holding the feature time (default: the first DATE or DATETIME column). */
+  temporalProperty?: string;
+}
+
+/** Above this many rows, a filtered query does not scan everything to count its matches. */
+const COUNT_SCAN_LIMIT = 50_000;
+
+interface Cursor {
+  /** Last fid returned (default order), or the offset reached (sorted order). */
+  a?: number;
+  o?: number;
+}
+
+function isCursor(value: unknown): value is Cursor {
+  if (typeof value !== 'object' || value === null) return false;
+  const cursor = value as Cursor;
+  return (
+    (typeof cursor.a === 'number' && Number.isInteger(cursor.a)) ||
+    (typeof cursor.o === 'number' && Number.isInteger(cursor.o) && cursor.o >= 0)
+  );
+}
+
+function propertyType(declared: string): QueryableProperty {
+  const type = declared.toUpperCase();
+  if (type === 'BOOLEAN') return { type: 'boolean' };
+  if (/INT/.test(type)) return { type: 'integer' };
+  if (/REAL|FLOA|DOUB|NUMERIC|DECIMAL/.test(type)) return { type: 'number' };
+  if (type === 'DATE') return { type: 'string', format: 'date' };
+  if (type === 'DATETIME') return { type: 'string', format: 'date-time' };
+  return { type: 'string' };
+}
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** A GeoPackage feature table as a FeatureProvider. */
+export class GeoPackageProvider implements FeatureProvider {
+  readonly #database: Database.Database;
+  readonly #table: string;
+  readonly #geometryColumn: string;
+  readonly #idColumn: string;
+  readonly #srsId: number;
+  readonly #geometryType: string;
+  readonly #columns: { name: string; type: QueryableProperty; boolean: boolean }[];
+  readonly #rtree: string | undefined;
+  readonly #toCrs84: PositionTransform;
+  readonly #fromCrs84: PositionTransform;
+  readonly #temporalProperty: string | undefined;
+  #description: ProviderDescription | undefined;
+
+  /**
+   * Opens a table read-only.
+   * @throws Error when the file, the table or its geometry column is missing, or its CRS is unknown
+   */
+  constructor(options: GeoPackageProviderOptions) {
+    this.#database = new Database(options.path, { readonly: true, fileMustExist: true });
+    try {
+      const geometryColumn = this.#database
+        .prepare(
+          'SELECT column_name, geometry_type_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?',
+        )
+        .get(options.table) as
+        { column_name: string; geometry_type_name: string; srs_id: number } | undefined;
+      if (!geometryColumn) throw new Error(`${options.path} has no feature table '${options.table}'`);
+      this.#table = options.table;
+      this.#geometryColumn = geometryColumn.column_name;
+      this.#geometryType = geometryColumn.geometry_type_name;
+      this.#srsId = geometryColumn.srs_id;
+      const columns = this.#database.prepare(`PRAGMA table_info(${quote(options.table)})`).all() as {
+        name: string;
+        type: string;
+        pk: number;
+      }[];
+      this.#idColumn = columns.find((column) => column.pk === 1)?.name ?? 'rowid';
+      this.#columns = columns
+        .filter((column) => column.name !== this.#idColumn && column.name !== this.#geometryColumn)
+        .map((column) => ({
+          name: column.name,
+          type: propertyType(column.type),
+          boolean: column.type.toUpperCase() === 'BOOLEAN',
+        }));
+      const rtree = `rtree_${options.table}_${this.#geometryColumn}`;
+      this.#rtree = this.#database
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        .get(rtree)
+        ? rtree
+        : undefined;
+      if (this.#srsId > 0 && this.#srsId !== 4326) {
+        const definition = this.#database
+          .prepare(
+            'SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?',
+          )
+          .get(this.#srsId) as
+          { organization: string; organization_coordsys_id: number; definition: string } | undefined;
+        const code =
+          definition?.organization.toUpperCase() === 'EPSG'
+            ? definition.organization_coordsys_id
+            : this.#srsId;
+        if (!registerEpsg(code, definition?.definition)) {
+          throw new Error(
+            `${options.path}: table '${options.table}' uses srs_id ${this.#srsId}, which Plaza cannot transform`,
+          );
+        }
+        this.#srsId = code;
+      }
+      this.#toCrs84 = createTransform(this.#srsId <= 0 ? 4326 : this.#srsId, 4326);
+      this.#fromCrs84 = createTransform(4326, this.#srsId <= 0 ? 4326 : this.#srsId);
+      this.#temporalProperty =
+        options.temporalProperty ?? this.#columns.find((column) => column.type.format !== undefined)?.name;
+      if (this.#temporalProperty && !this.#columns.some((column) => column.name === this.#temporalProperty)) {
+        throw new Error(
+          `${options.path}: table '${options.table}' has no column '${this.#temporalProperty}'`,
+        );
+      }
+    } catch (error) {
+      this.#database.close();
+      throw error;
+    }
+  }
+
+  async describe(): Promise<ProviderDescription> {
+    if (this.#description) return this.#description;
+    const contents = this.#database
+      .prepare('SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?')
+      .get(this.#table) as
+      { min_x: number | null; min_y: number | null; max_x: number | null; max_y: number | null } | undefined;
+    let bbox: BoundingBox | undefined;
+    if (
+      contents &&
+      contents.min_x !== null &&
+      contents.min_y !== null &&
+      contents.max_x !== null &&
+      contents.max_y !== null
+    ) {
+      bbox = transformBox([contents.min_x, contents.min_y, contents.max_x, contents.max_y], this.#toCrs84);
+    }
+    let interval: [string | null, string | null] | undefined;
+    if (this.#temporalProperty) {
+      const column = quote(this.#temporalProperty);
+      const range = this.#database
+        .prepare(`SELECT MIN(${column}) AS low, MAX(${column}) AS high FROM ${quote(this.#table)}`)
+        .get() as { low: string | null; high: string | null };
+      if (range.low !== null || range.high !== null) {
+        const normalise = (value: string | null) =>
+          value === null ? null : new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString();
+        interval = [normalise(range.low), normalise(range.high)];
+      }
+    }
+    this.#description = {
+      bbox,
+      interval,
+      storageEpsg: this.#srsId <= 0 ? 4326 : this.#srsId,
+      geometryType: geometryTypeName(this.#geometryType),
+      properties: Object.fromEntries(this.#columns.map((column) => [column.name, column.type])),
+      temporalProperty: this.#temporalProperty,
+      count: this.#countAll(),
+    };
+    return this.#description;
+  }
+
+  #countAll(): number {
+    return (this.#database.prepare(`SELECT COUNT(*) AS n FROM ${quote(this.#table)}`).get() as { n: number })
+      .n;
+  }
+
+  #toFeature(row: Record<string, unknown>): PlazaFeature {
+    const blob = row[this.#geometryColumn];
+    let geometry: Geometry | null = null;
+    if (blob instanceof Uint8Array) {
+      geometry = decodeGeoPackageGeometry(blob);
+      if (geometry && this.#srsId !== 4326 && this.#srsId > 0)
+        geometry = mapPositions(geometry, this.#toCrs84);
+    }
+    const properties: Record<string, unknown> = {};
+    for (const column of this.#columns) {
+      const value = row[column.name];
+      properties[column.name] =
+        column.boolean && value !== null && value !== undefined ? Boolean(value) : value;
+    }
+    return { type: 'Feature', id: row[this.#idColumn] as number, geometry, properties };
+  }
+
+  async queryFeatures(query: FeatureQuery): Promise<FeaturePage> {
+    this.#checkSort(query);
+    const cursor = query.cursor ? decodeCursor(query.cursor, isCursor) : undefined;
+    const sorted = (query.sortBy?.length ?? 0) > 0;
+    if (sorted && cursor?.a !== undefined)
+      throw new ProviderError('cursor does not belong to a sorted query', 'bad-request');
+    if (!sorted && cursor?.o !== undefined)
+      throw new ProviderError('cursor belongs to a sorted query', 'bad-request');
+    const unfiltered = !query.bbox && !query.datetime && !query.filter;
+    const after = cursor?.a;
+    const offset = cursor?.o ?? (cursor ? 0 : query.offset);
+
+    if (!sorted) {
+      const features: PlazaFeature[] = [];
+      if (unfiltered) {
+        const rows = this.#database
+          .prepare(
+            `SELECT * FROM ${quote(this.#table)} WHERE ${quote(this.#idColumn)} > ? ORDER BY ${quote(this.#idColumn)} LIMIT ? OFFSET ?`,
+          )
+          .all(after ?? Number.MIN_SAFE_INTEGER, query.limit + 1, after === undefined ? offset : 0) as Record<
+          string,
+          unknown
+        >[];
+        for (const row of rows) features.push(this.#toFeature(row));
+      } else {
+        let skipped = 0;
+        for (const row of this.#candidates(query, after)) {
+          const feature = this.#toFeature(row);
+          if (!matchesQuery(feature, query, this.#temporalProperty)) continue;
+          if (after === undefined && skipped < offset) {
+            skipped++;
+            continue;
+          }
+          features.push(feature);
+          if (features.length > query.limit) break;
+        }
+      }
+      const hasMore = features.length > query.limit;
+      if (hasMore) features.length = query.limit;
+      return {
+        features,
+        numberMatched: unfiltered ? this.#countAll() : this.#countMatches(query),
+        nextCursor: hasMore ? encodeCursor({ a: features[features.length - 1].id }) : undefined,
+      };
+    }
+
+    // Sorted: evaluate in SQL order when unfiltered, otherwise sort the matches in JS (bounded by COUNT_SCAN_LIMIT).
+    const matches: PlazaFeature[] = [];
+    for (const row of this.#candidates(query, undefined)) {
+      const feature = this.#toFeature(row);
+      if (unfiltered || matchesQuery(feature, query, this.#temporalProperty)) matches.push(feature);
+    }
+    matches.sort(compareFeatures(query.sortBy ?? []));
+    const page = matches.slice(offset, offset + query.limit);
+    return {
+      features: page,
+      numberMatched: matches.length,
+      nextCursor:
+        offset + query.limit < matches.length ? encodeCursor({ o: offset + query.limit }) : undefined,
+    };
+  }
+
+  #checkSort(query: FeatureQuery): void {
+    for (const key of query.sortBy ?? []) {
+      if (!this.#columns.some((column) => column.name === key.property)) {
+        throw new ProviderError(`cannot sort by '${key.property}': no such property`, 'bad-request');
+      }
+    }
+  }
+
+  /** Rows in id order after `after`, limited to R-tree hits when the query has a bbox. */
+  *#candidates(query: FeatureQuery, after: number | undefined): Generator<Record<string, unknown>> {
+    const id = quote(this.#idColumn);
+    const table = quote(this.#table);
+    const parameters: number[] = [];
+    let sql: string;
+    if (query.bbox && this.#rtree) {
+      const boxes = query.bbox.map((box) => transformBox(box, this.#fromCrs84));
+      const conditions = boxes.map((box) => {
+        parameters.push(box[0], box[2], box[1], box[3]);
+        return '(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)';
+      });
+      // Features without geometry also match a bbox (they are not in the R-tree).
+      sql =
+        `SELECT t.* FROM ${table} t WHERE t.${id} > ? AND (t.${id} IN (SELECT r.id FROM ${quote(this.#rtree)} r WHERE ${conditions.join(' OR ')})` +
+        ` OR t.${quote(this.#geometryColumn)} IS NULL) ORDER BY t.${id}`;
+    } else {
+      sql = `SELECT * FROM ${table} WHERE ${id} > ? ORDER BY ${id}`;
+    }
+    yield* this.#database
+      .prepare(sql)
+      .iterate(after ?? Number.MIN_SAFE_INTEGER, ...parameters) as IterableIterator<Record<string, unknown>>;
+  }
+
+  #countMatches(query: FeatureQuery): number | undefined {
+    if (!query.bbox && this.#countAll() > COUNT_SCAN_LIMIT) return undefined;
+    let count = 0;
+    let visited = 0;
+    for (const row of this.#candidates(query, undefined)) {
+      if (++visited > COUNT_SCAN_LIMIT) return undefined;
+      if (matchesQuery(this.#toFeature(row), query, this.#temporalProperty)) count++;
+    }
+    return count;
+  }
+
+  async getFeature(id: string): Promise<PlazaFeature | undefined> {
+    if (!/^-?\d{1,15}$/.test(id)) return undefined;
+    const row = this.#database
+      .prepare(`SELECT * FROM ${quote(this.#table)} WHERE ${quote(this.#idColumn)} = ?`)
+      .get(Number(id)) as Record<string, unknown> | undefined;
+    return row ? this.#toFeature(row) : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.#database.close();
+  }
+}
+
+function geometryTypeName(name: string): string {
+  const known: Record<string, string> = {
+    POINT: 'Point',
+    LINESTRING: 'LineString',
+    POLYGON: 'Polygon',
+    MULTIPOINT: 'MultiPoint',
+    MULTILINESTRING: 'MultiLineString',
+    MULTIPOLYGON: 'MultiPolygon',
+    GEOMETRYCOLLECTION: 'GeometryCollection',
+  };
+  return known[name.toUpperCase()] ?? 'Geometry';
+}
+
+/** Lists the feature tables of a GeoPackage file. */
+export function listGeoPackageTables(path: string): string[] {
+  const database = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return (
+      database.prepare('SELECT table_name FROM gpkg_geometry_columns ORDER BY table_name').all() as {
+        table_name: string;
+      }[]
+    ).map((row) => row.table_name);
+  } finally {
+    database.close();
+  }
+}
