@@ -28,6 +28,11 @@ export interface DemoBuilding {
   groundHeight: number;
   /** Height from ground to the highest roof point (metres). */
   measuredHeight: number;
+  /**
+   * Height from ground to the eaves (metres); equals measuredHeight for flat roofs. For gabled and hipped roofs the
+   * ridge runs parallel to the footprint's first edge (footprint[0] -> footprint[1]).
+   */
+  eavesHeight?: number;
   storeysAboveGround: number;
   roofType: DemoRoofType;
   /** CityGML 2.0 BuildingFunction code (e.g. '1000' residential) and its label. */
