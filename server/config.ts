@@ -33,6 +33,16 @@ const ENVIRONMENT_SCHEMA = z.object({
   NGSI_LD_TENANT: OPTIONAL_TEXT.prefault(''),
   NGSI_LD_CONTEXT: OPTIONAL_URL.prefault(''),
   NGSI_LD_TOKEN: OPTIONAL_TEXT.prefault(''),
+  NGSI_LD_HISTORY_RETENTION_DAYS: z.coerce
+    .number({ message: 'expected a number' })
+    .positive('expected > 0')
+    .default(30),
+  NGSI_LD_MAX_LIMIT: z.coerce
+    .number({ message: 'expected a number' })
+    .int('expected a whole number')
+    .min(1)
+    .max(100_000)
+    .default(1000),
   PLAZA_SIMULATOR: ON_OFF.prefault('on'),
   PLAZA_SIMULATOR_RATE: z.coerce
     .number({ message: 'expected a number' })
@@ -62,6 +72,13 @@ export interface PlazaConfig {
     tenant: string | undefined;
     context: string | undefined;
     token: string | undefined;
+  };
+  /** The embedded NGSI-LD broker (mounted when `ngsiLd.url` is unset). */
+  broker: {
+    /** Days of attribute history kept for the temporal API (default 30). */
+    historyRetentionDays: number;
+    /** The largest `limit` a query may ask for (default 1000; more answers 403 TooManyResults). */
+    maxLimit: number;
   };
   /** Whether the demo sensor simulator runs (default on). */
   simulator: boolean;
@@ -109,6 +126,7 @@ export function parseConfig(
       context: env.NGSI_LD_CONTEXT,
       token: env.NGSI_LD_TOKEN,
     },
+    broker: { historyRetentionDays: env.NGSI_LD_HISTORY_RETENTION_DAYS, maxLimit: env.NGSI_LD_MAX_LIMIT },
     simulator: env.PLAZA_SIMULATOR,
     simulatorRate: env.PLAZA_SIMULATOR_RATE,
     ogc: {
