@@ -1,0 +1,642 @@
+// Stage: stream CityGML 1.0/2.0/3.0 (plain or gzipped) with saxes, one city object member at a time, resolving
+// xlinks inside the member and, for targets elsewhere in the file, in a second streaming pass over just those ids.
+import { SaxesParser } from 'saxes';
+import type { SaxesTagPlain } from 'saxes';
+import { DataError } from '../errors';
+import type { ConversionWarning } from '../errors';
+import { CITY_OBJECT_TYPES, THEMATIC_KINDS, defaultKindOf } from '../model';
+import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind } from '../model';
+import { readTextChunks } from './open-input';
+
+/** Options of {@link readCityGml}. */
+export interface CityGmlReadOptions {
+  /** Target LOD: the highest available LOD ≤ this is used; default: the highest present. */
+  lod?: number;
+  /** Accepts an object type; default: all. */
+  acceptType?: (type: string) => boolean;
+  onObject: (record: CityObjectRecord) => void;
+  onWarning: (warning: ConversionWarning) => void;
+  onBytes?: (bytesRead: number) => void;
+}
+
+/** What the reader learned about the file as a whole. */
+export interface CityGmlReadResult {
+  /** CityGML version from the root namespace: '1.0', '2.0', '3.0' or 'unknown'. */
+  version: string;
+  /** The srsName of the root envelope, if any. */
+  rootSrsName?: string;
+  objects: number;
+}
+
+const LOD_PROPERTY = /^lod([0-4])(Solid|MultiSurface|CompositeSurface|Geometry|FootPrint|RoofEdge|Surface)$/;
+const POLYGON_ELEMENTS = new Set(['Polygon', 'Triangle', 'PolygonPatch', 'Rectangle']);
+const AGGREGATE_ELEMENTS = new Set([
+  'CompositeSurface',
+  'MultiSurface',
+  'Solid',
+  'Shell',
+  'OrientableSurface',
+  'Surface',
+  'TriangulatedSurface',
+  'Tin',
+  'MultiSolid',
+  'CompositeSolid',
+  'MultiGeometry',
+]);
+const GENERIC_ATTRIBUTE = /^(string|int|double|date|uri|measure|code)Attribute$/i;
+const SKIPPED_ATTRIBUTES = new Set(['description', 'boundedBy']);
+
+interface ParsedPolygon {
+  id?: string;
+  rings: number[][];
+  kind: SurfaceKind | undefined;
+  lod: number;
+  line: number;
+  reversed: boolean;
+  owner: ObjectContext | undefined;
+  /** Ids of the geometry aggregates (Solid, CompositeSurface, …) it is part of. */
+  aggregates: string[];
+}
+
+interface ObjectContext {
+  id: string;
+  type: string;
+  parentId?: string;
+  line: number;
+  depth: number;
+  attributes: Record<string, AttributeValue>;
+  polygonsByLod: Map<number, number[]>;
+  references: Array<{ target: string; lod: number }>;
+}
+
+interface MemberGroup {
+  objects: ObjectContext[];
+  polygons: ParsedPolygon[];
+  byId: Map<string, number[]>;
+  srsName?: string;
+  materials: Map<string, Rgba>;
+}
+
+function localName(name: string): string {
+  const colon = name.indexOf(':');
+  return colon < 0 ? name : name.slice(colon + 1);
+}
+
+function attributeByLocalName(attributes: Record<string, string>, wanted: string): string | undefined {
+  for (const key in attributes) if (key === wanted || key.endsWith(':' + wanted)) return attributes[key];
+  return undefined;
+}
+
+function hrefTarget(attributes: Record<string, string>): string | undefined {
+  const href = attributes['xlink:href'] ?? attributeByLocalName(attributes, 'href');
+  if (href === undefined || href === '') return undefined;
+  const hash = href.lastIndexOf('#');
+  return hash >= 0 ? href.slice(hash + 1) : href;
+}
+
+/** Parses whitespace-separated numbers, appending to `out`; returns false on a token that is not a number. */
+function parseNumbers(text: string, out: number[]): boolean {
+  let ok = true;
+  const length = text.length;
+  let start = -1;
+  for (let index = 0; index <= length; index++) {
+    const code = index < length ? text.charCodeAt(index) : 32;
+    const space = code === 32 || code === 10 || code === 13 || code === 9;
+    if (space) {
+      if (start >= 0) {
+        const value = +text.slice(start, index);
+        if (Number.isNaN(value)) ok = false;
+        else out.push(value);
+        start = -1;
+      }
+    } else if (start < 0) start = index;
+  }
+  return ok;
+}
+
+function appendPoints(values: number[], dimension: number, ring: number[]): void {
+  if (dimension === 3) {
+    for (let index = 0; index + 2 < values.length; index += 3)
+      ring.push(values[index], values[index + 1], values[index + 2]);
+  } else if (dimension === 2) {
+    for (let index = 0; index + 1 < values.length; index += 2) ring.push(values[index], values[index + 1], 0);
+  }
+}
+
+function parseColor(text: string, transparency: number): Rgba | undefined {
+  const values: number[] = [];
+  if (!parseNumbers(text, values) || values.length < 3) return undefined;
+  const clamp = (value: number) => Math.min(1, Math.max(0, value));
+  return [clamp(values[0]), clamp(values[1]), clamp(values[2]), clamp(1 - transparency)];
+}
+
+/** Coerces an attribute text: numbers stay numbers, everything else stays text. */
+function coerceValue(text: string): AttributeValue {
+  const trimmed = text.trim();
+  if (trimmed !== '' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed)) return Number(trimmed);
+  return trimmed;
+}
+
+/**
+ * Streams a CityGML file and emits one {@link CityObjectRecord} per city object (Building, BuildingPart, Bridge, …)
+ * with the polygons of the chosen LOD. External entities and DTDs are never resolved; a DOCTYPE declaring entities
+ * is refused.
+ * @throws DataError when the XML is malformed or truncated (objects emitted before the error stay emitted).
+ */
+export async function readCityGml(file: string, options: CityGmlReadOptions): Promise<CityGmlReadResult> {
+  const result: CityGmlReadResult = { version: 'unknown', objects: 0 };
+  const pending: MemberGroup[] = [];
+  const wanted = new Set<string>();
+  const globalMaterials = new Map<string, Rgba>();
+  let appearanceTexturesWarned = false;
+  let implicitWarned = false;
+
+  const finishGroup = (
+    group: MemberGroup,
+    lookup: (id: string) => ParsedPolygon[] | undefined,
+    finalPass: boolean,
+  ): boolean => {
+    // Returns false when some reference is unresolved and the group must wait for the second pass.
+    const chosen = new Map<ObjectContext, { lod: number; indices: Set<number>; extra: ParsedPolygon[] }>();
+    let unresolved = false;
+    for (const object of group.objects) {
+      const lods = new Set<number>([
+        ...object.polygonsByLod.keys(),
+        ...object.references.map((reference) => reference.lod),
+      ]);
+      if (lods.size === 0) continue;
+      const sorted = [...lods].sort((a, b) => b - a);
+      const lod =
+        options.lod === undefined
+          ? sorted[0]
+          : (sorted.find((value) => value <= options.lod!) ?? sorted[sorted.length - 1]);
+      const indices = new Set(object.polygonsByLod.get(lod) ?? []);
+      const extra: ParsedPolygon[] = [];
+      for (const reference of object.references) {
+        if (reference.lod !== lod) continue;
+        const local = group.byId.get(reference.target);
+        if (local) {
+          local.forEach((index) => indices.add(index));
+          continue;
+        }
+        const remote = lookup(reference.target);
+        if (remote) extra.push(...remote);
+        else if (!finalPass) {
+          unresolved = true;
+          wanted.add(reference.target);
+        } else {
+          options.onWarning({
+            file,
+            line: object.line,
+            message: `${object.type} ${object.id}: xlink:href="#${reference.target}" does not resolve to a surface`,
+          });
+        }
+      }
+      chosen.set(object, { lod, indices, extra });
+    }
+    if (unresolved) return false;
+    for (const object of group.objects) {
+      const selection = chosen.get(object);
+      const fallbackKind = defaultKindOf(object.type);
+      const polygons: SourcePolygon[] = [];
+      const seen = new Set<ParsedPolygon>();
+      const add = (polygon: ParsedPolygon) => {
+        if (seen.has(polygon)) return;
+        seen.add(polygon);
+        const rings = polygon.reversed ? polygon.rings.map(reverseRing) : polygon.rings;
+        const color = polygon.id
+          ? (group.materials.get(polygon.id) ?? globalMaterials.get(polygon.id))
+          : undefined;
+        polygons.push({ rings, kind: polygon.kind ?? fallbackKind, color, line: polygon.line });
+      };
+      if (selection) {
+        for (const index of [...selection.indices].sort((a, b) => a - b)) add(group.polygons[index]);
+        selection.extra.forEach(add);
+      }
+      const hasParts = group.objects.some((other) => other.parentId === object.id);
+      if (polygons.length === 0) {
+        if (!hasParts)
+          options.onWarning({
+            file,
+            line: object.line,
+            message: `${object.type} ${object.id} has no surface geometry; skipped`,
+          });
+        continue;
+      }
+      result.objects++;
+      options.onObject({
+        id: object.id,
+        parentId: object.parentId,
+        type: object.type,
+        lod: selection!.lod,
+        attributes: object.attributes,
+        polygons,
+        srsName: group.srsName ?? result.rootSrsName,
+        file,
+        line: object.line,
+      });
+    }
+    return true;
+  };
+
+  // Pass 1: everything. Pass 2 (only when needed): polygons whose id (or aggregate id) some pending group wants.
+  const collected = new Map<string, ParsedPolygon[]>();
+  const runPass = async (collectOnly: boolean): Promise<void> => {
+    const parser = new SaxesParser({ xmlns: false, position: true });
+    const names: string[] = [];
+    const closers: Array<(() => void) | undefined> = [];
+    const objectStack: ObjectContext[] = [];
+    let group: MemberGroup | undefined;
+    let lod = -1;
+    let kind: SurfaceKind | undefined;
+    let polygon: ParsedPolygon | undefined;
+    let ringRole: 'exterior' | 'interior' = 'exterior';
+    let ring: number[] | undefined;
+    let text: string[] | undefined;
+    let reversed = false;
+    const aggregateIds: string[] = [];
+    let leaf: { object: ObjectContext; name: string; hasChild: boolean } | undefined;
+    let generic: { object: ObjectContext; name: string; value: string; numeric: boolean } | undefined;
+    let material: { diffuse: string; transparency: number; targets: string[] } | undefined;
+    const collectGroup: MemberGroup = { objects: [], polygons: [], byId: new Map(), materials: new Map() };
+
+    const startText = () => {
+      text = [];
+    };
+    const takeText = (): string => {
+      const value = text ? text.join('') : '';
+      text = undefined;
+      return value;
+    };
+
+    parser.on('doctype', (doctype) => {
+      if (/<!ENTITY/i.test(doctype))
+        throw new DataError(
+          'DOCTYPE with entity declarations refused (external entities and DTDs are never resolved)',
+          file,
+          parser.line,
+        );
+    });
+    parser.on('text', (chunk) => {
+      if (text) text.push(chunk);
+    });
+    parser.on('cdata', (chunk) => {
+      if (text) text.push(chunk);
+    });
+    parser.on('opentag', (tag: SaxesTagPlain) => {
+      const name = localName(tag.name);
+      const attributes = tag.attributes as Record<string, string>;
+      const depth = names.length;
+      names.push(name);
+      let closer: (() => void) | undefined;
+      if (leaf && !leaf.hasChild && depth > leaf.object.depth + 1) {
+        // An element with children is a property, not an attribute: stop buffering its text.
+        leaf.hasChild = true;
+        text = undefined;
+      }
+
+      if (depth === 0) {
+        const namespace = Object.entries(attributes).find(
+          ([key, value]) => key.startsWith('xmlns') && /citygml\/(\d\.\d)$/.test(value),
+        );
+        if (namespace) result.version = /citygml\/(\d\.\d)$/.exec(namespace[1])![1];
+      }
+      const srsName = attributes.srsName;
+      if (srsName !== undefined && !collectOnly) {
+        if (objectStack.length === 0 && result.rootSrsName === undefined) result.rootSrsName = srsName;
+        else if (group && group.srsName === undefined) group.srsName = srsName;
+      }
+
+      if (!collectOnly && CITY_OBJECT_TYPES.has(name)) {
+        const parent = objectStack[objectStack.length - 1];
+        const id =
+          attributeByLocalName(attributes, 'id') ?? `${name}_${file.length}_${parser.line}_${parser.column}`;
+        const object: ObjectContext = {
+          id,
+          type: name,
+          parentId: parent?.id,
+          line: parser.line,
+          depth,
+          attributes: {},
+          polygonsByLod: new Map(),
+          references: [],
+        };
+        if (!group) group = { objects: [], polygons: [], byId: new Map(), materials: new Map() };
+        const accepted = !options.acceptType || options.acceptType(name);
+        if (accepted) group.objects.push(object);
+        objectStack.push(object);
+        const savedLod = lod;
+        const savedKind = kind;
+        lod = -1;
+        kind = undefined;
+        closer = () => {
+          objectStack.pop();
+          lod = savedLod;
+          kind = savedKind;
+          if (object.attributes.lod !== undefined && typeof object.attributes.lod === 'number') {
+            const own = object.polygonsByLod.get(-1);
+            if (own) {
+              object.polygonsByLod.delete(-1);
+              object.polygonsByLod.set(object.attributes.lod, own);
+            }
+          }
+          if (objectStack.length === 0 && group) {
+            const finished = group;
+            group = undefined;
+            if (!finishGroup(finished, () => undefined, false)) pending.push(finished);
+          }
+        };
+      } else if (
+        !collectOnly &&
+        objectStack.length > 0 &&
+        depth === objectStack[objectStack.length - 1].depth + 1
+      ) {
+        const object = objectStack[objectStack.length - 1];
+        if (GENERIC_ATTRIBUTE.test(name)) {
+          generic = {
+            object,
+            name: attributes.name ?? '',
+            value: '',
+            numeric: /^(int|double|measure)/i.test(name),
+          };
+        } else if (name === 'genericAttribute') {
+          // CityGML 3.0 wraps each generic attribute; the typed element inside carries name and value.
+        } else if (!SKIPPED_ATTRIBUTES.has(name) && !LOD_PROPERTY.test(name)) {
+          leaf = { object, name, hasChild: false };
+          startText();
+          closer = () => {
+            const current = leaf;
+            leaf = undefined;
+            const value = takeText();
+            if (
+              current &&
+              !current.hasChild &&
+              value.trim() !== '' &&
+              current.object.attributes[current.name] === undefined
+            ) {
+              current.object.attributes[current.name] = coerceValue(value);
+            }
+          };
+        }
+      }
+      if (
+        !collectOnly &&
+        objectStack.length > 0 &&
+        depth === objectStack[objectStack.length - 1].depth + 2 &&
+        GENERIC_ATTRIBUTE.test(name) &&
+        names[depth - 1] === 'genericAttribute'
+      ) {
+        generic = {
+          object: objectStack[objectStack.length - 1],
+          name: '',
+          value: '',
+          numeric: /^(Int|Double|Measure)/.test(name),
+        };
+      }
+      if (generic && GENERIC_ATTRIBUTE.test(name)) {
+        const capture = generic;
+        const previous = closer;
+        closer = () => {
+          previous?.();
+          generic = undefined;
+          if (capture.name !== '' && capture.value.trim() !== '') {
+            capture.object.attributes[capture.name] = capture.numeric
+              ? coerceValue(capture.value)
+              : capture.value.trim();
+          }
+        };
+      } else if (generic && (name === 'name' || name === 'value')) {
+        startText();
+        const capture = generic;
+        closer = () => {
+          const value = takeText();
+          if (name === 'name') capture.name = value.trim();
+          else capture.value = value;
+        };
+      }
+
+      const lodMatch = LOD_PROPERTY.exec(name);
+      if (lodMatch) {
+        const savedLod = lod;
+        lod = Number(lodMatch[1]);
+        const previous = closer;
+        closer = () => {
+          previous?.();
+          lod = savedLod;
+        };
+      } else if (/^lod\dImplicitRepresentation$/.test(name) && !implicitWarned && !collectOnly) {
+        implicitWarned = true;
+        options.onWarning({
+          file,
+          line: parser.line,
+          message: 'ImplicitGeometry is not supported yet; implicit representations are skipped',
+        });
+      }
+      const thematic = THEMATIC_KINDS[name];
+      if (thematic) {
+        const savedKind = kind;
+        kind = thematic;
+        const previous = closer;
+        closer = () => {
+          previous?.();
+          kind = savedKind;
+        };
+      }
+
+      const target = hrefTarget(attributes);
+      if (target !== undefined && !collectOnly && objectStack.length > 0 && lod >= 0 && !material) {
+        const object = objectStack[objectStack.length - 1];
+        object.references.push({ target, lod });
+      }
+
+      if (AGGREGATE_ELEMENTS.has(name)) {
+        const id = attributeByLocalName(attributes, 'id');
+        const orientation = attributes.orientation;
+        const savedReversed = reversed;
+        if (orientation === '-') reversed = !reversed;
+        if (id) aggregateIds.push(id);
+        const previous = closer;
+        closer = () => {
+          previous?.();
+          reversed = savedReversed;
+          if (id) aggregateIds.pop();
+        };
+      } else if (POLYGON_ELEMENTS.has(name)) {
+        const owner = objectStack[objectStack.length - 1];
+        const current: ParsedPolygon = {
+          id: attributeByLocalName(attributes, 'id'),
+          rings: [],
+          kind,
+          lod,
+          line: parser.line,
+          reversed,
+          owner,
+          aggregates: [...aggregateIds],
+        };
+        polygon = current;
+        ringRole = 'exterior';
+        closer = () => {
+          polygon = undefined;
+          if (collectOnly) {
+            for (const key of [current.id, ...current.aggregates]) {
+              if (key !== undefined && wanted.has(key)) {
+                const list = collected.get(key) ?? [];
+                list.push(current);
+                collected.set(key, list);
+              }
+            }
+            return;
+          }
+          const target = group ?? collectGroup;
+          const index = target.polygons.length;
+          target.polygons.push(current);
+          for (const key of [current.id, ...current.aggregates]) {
+            if (key === undefined) continue;
+            const list = target.byId.get(key);
+            if (list) list.push(index);
+            else target.byId.set(key, [index]);
+          }
+          if (owner && current.lod >= -1 && target === group) {
+            const list = owner.polygonsByLod.get(current.lod);
+            if (list) list.push(index);
+            else owner.polygonsByLod.set(current.lod, [index]);
+          }
+        };
+      } else if (name === 'exterior' || name === 'outerBoundaryIs') {
+        ringRole = 'exterior';
+      } else if (name === 'interior' || name === 'innerBoundaryIs') {
+        ringRole = 'interior';
+      } else if (name === 'LinearRing' || name === 'Ring') {
+        const current: number[] = [];
+        ring = current;
+        const role = ringRole;
+        closer = () => {
+          ring = undefined;
+          if (!polygon) return;
+          const length = current.length;
+          if (
+            length >= 6 &&
+            current[0] === current[length - 3] &&
+            current[1] === current[length - 2] &&
+            current[2] === current[length - 1]
+          ) {
+            current.length = length - 3;
+          }
+          if (role === 'exterior') {
+            if (polygon.rings.length === 0) polygon.rings.push(current);
+            else polygon.rings[0] = current;
+          } else {
+            if (polygon.rings.length === 0) polygon.rings.push([]);
+            polygon.rings.push(current);
+          }
+        };
+      } else if (name === 'posList' || name === 'pos' || name === 'coordinates') {
+        if (ring) {
+          const current = ring;
+          const dimension = Number(attributes.srsDimension ?? attributes.dimension ?? 3);
+          const decimal = attributes.decimal ?? '.';
+          const tupleSeparator = attributes.ts ?? ' ';
+          const coordinateSeparator = attributes.cs ?? ',';
+          startText();
+          const line = parser.line;
+          closer = () => {
+            const value = takeText();
+            const numbers: number[] = [];
+            let ok: boolean;
+            if (name === 'coordinates') {
+              const tuples = value.trim().split(tupleSeparator === ' ' ? /\s+/ : tupleSeparator);
+              ok = true;
+              for (const tuple of tuples) {
+                const parts = tuple
+                  .split(coordinateSeparator)
+                  .map((part) => +(decimal === '.' ? part : part.replace(decimal, '.')));
+                if (parts.some(Number.isNaN)) ok = false;
+                else appendPoints(parts, parts.length === 2 ? 2 : 3, current);
+              }
+            } else {
+              ok = parseNumbers(value, numbers);
+              if (ok && numbers.length % dimension !== 0) ok = false;
+              appendPoints(numbers, dimension, current);
+            }
+            if (!ok && !collectOnly)
+              options.onWarning({
+                file,
+                line,
+                message: `gml:${name} holds text that is not a list of ${dimension}D coordinates`,
+              });
+          };
+        } else if (name === 'posList' && polygon && !collectOnly) {
+          options.onWarning({
+            file,
+            line: parser.line,
+            message: 'gml:posList outside a gml:LinearRing; the polygon is skipped',
+          });
+        }
+      } else if (name === 'X3DMaterial' && !collectOnly) {
+        const current = { diffuse: '', transparency: 0, targets: [] as string[] };
+        material = current;
+        closer = () => {
+          material = undefined;
+          const color = parseColor(current.diffuse || '0.8 0.8 0.8', current.transparency);
+          if (!color) return;
+          const map = group ? group.materials : globalMaterials;
+          for (const id of current.targets) map.set(id, color);
+        };
+      } else if (material && (name === 'diffuseColor' || name === 'transparency' || name === 'target')) {
+        const current = material;
+        if (name === 'target' && target !== undefined) current.targets.push(target);
+        startText();
+        closer = () => {
+          const value = takeText().trim();
+          if (name === 'diffuseColor') current.diffuse = value;
+          else if (name === 'transparency') current.transparency = Number(value) || 0;
+          else if (value !== '') current.targets.push(value.startsWith('#') ? value.slice(1) : value);
+        };
+      } else if (name === 'ParameterizedTexture' && !appearanceTexturesWarned && !collectOnly) {
+        appearanceTexturesWarned = true;
+        options.onWarning({
+          file,
+          line: parser.line,
+          message: 'ParameterizedTexture is not applied yet; surfaces use their material or neutral colour',
+        });
+      }
+      closers.push(closer);
+    });
+    parser.on('closetag', () => {
+      names.pop();
+      const closer = closers.pop();
+      if (closer) closer();
+    });
+
+    try {
+      for await (const chunk of readTextChunks(file, (bytes) => {
+        if (!collectOnly) options.onBytes?.(bytes);
+      })) {
+        parser.write(chunk);
+      }
+      parser.close();
+    } catch (error) {
+      if (error instanceof DataError) throw error;
+      const message = (error as Error).message;
+      if (/ENOENT|EACCES|EISDIR/.test(message))
+        throw new DataError(`cannot read the file (${message})`, file);
+      if (/incorrect header check|unexpected end of file/i.test(message))
+        throw new DataError(`corrupt gzip data (${message})`, file);
+      throw new DataError(`malformed XML: ${message.replace(/^[^:]*:\d+:\d+: /, '')}`, file, parser.line);
+    }
+  };
+
+  await runPass(false);
+  if (pending.length > 0) {
+    await runPass(true);
+    for (const group of pending) finishGroup(group, (id) => collected.get(id), true);
+  }
+  return result;
+}
+
+function reverseRing(ring: number[]): number[] {
+  const reversed: number[] = [];
+  for (let index = ring.length - 3; index >= 0; index -= 3)
+    reversed.push(ring[index], ring[index + 1], ring[index + 2]);
+  return reversed;
+}

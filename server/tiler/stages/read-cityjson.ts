@@ -1,0 +1,431 @@
+// Stage: read CityJSON 1.1/2.0 (one document, optionally gzipped) and CityJSONSeq / CityJSONFeature lines (streamed
+// line by line), applying `transform`, choosing one LOD per object, keeping semantics and materials.
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { DataError } from '../errors';
+import type { ConversionWarning } from '../errors';
+import { THEMATIC_KINDS, defaultKindOf } from '../model';
+import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind } from '../model';
+import { isGzipFile, readTextChunks } from './open-input';
+
+/** Options of {@link readCityJson}. */
+export interface CityJsonReadOptions {
+  lod?: number;
+  acceptType?: (type: string) => boolean;
+  onObject: (record: CityObjectRecord) => void;
+  onWarning: (warning: ConversionWarning) => void;
+  onBytes?: (bytesRead: number) => void;
+}
+
+/** What the reader learned about the file. */
+export interface CityJsonReadResult {
+  version: string;
+  referenceSystem?: string;
+  objects: number;
+}
+
+interface CityJsonTransform {
+  scale: [number, number, number];
+  translate: [number, number, number];
+}
+
+interface CityJsonGeometry {
+  type: string;
+  lod?: string | number;
+  boundaries?: unknown;
+  semantics?: { surfaces?: Array<{ type?: string }>; values?: unknown };
+  material?: Record<string, { values?: unknown; value?: number }>;
+  template?: number;
+  transformationMatrix?: number[];
+}
+
+interface CityJsonObject {
+  type?: string;
+  attributes?: Record<string, unknown>;
+  geometry?: CityJsonGeometry[];
+  parents?: string[];
+  children?: string[];
+}
+
+interface CityJsonContext {
+  file: string;
+  vertices: number[][];
+  transform?: CityJsonTransform;
+  materials: Rgba[];
+  templates: CityJsonGeometry[];
+  templateVertices: number[][];
+  referenceSystem?: string;
+  line?: number;
+}
+
+/** True when the file name says CityJSONSeq (`.jsonl`, `.city.jsonl`, possibly gzipped). */
+export function isCityJsonSequence(file: string): boolean {
+  return /\.jsonl(\.gz)?$/i.test(file);
+}
+
+function flattenAttributes(attributes: Record<string, unknown> | undefined): Record<string, AttributeValue> {
+  const result: Record<string, AttributeValue> = {};
+  if (!attributes) return result;
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === '') continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      result[key] = value;
+    else result[key] = JSON.stringify(value);
+  }
+  return result;
+}
+
+function lodNumber(lod: string | number | undefined): number {
+  const value = typeof lod === 'number' ? lod : Number.parseFloat(lod ?? '0');
+  return Number.isFinite(value) ? value : 0;
+}
+
+function materialColors(appearance: unknown): Rgba[] {
+  const materials =
+    (appearance as { materials?: Array<{ diffuseColor?: number[]; transparency?: number }> } | undefined)
+      ?.materials ?? [];
+  return materials.map((material) => {
+    const [r, g, b] = material.diffuseColor ?? [0.8, 0.8, 0.8];
+    return [r, g, b, 1 - (material.transparency ?? 0)];
+  });
+}
+
+/** Converts one CityJSON object to records (one per object; the caller handles parents). */
+function convertObject(
+  id: string,
+  object: CityJsonObject,
+  context: CityJsonContext,
+  options: CityJsonReadOptions,
+): CityObjectRecord | undefined {
+  const type = object.type ?? 'GenericCityObject';
+  const normalizedType = type.startsWith('+') ? type.slice(1) : type;
+  if (options.acceptType && !options.acceptType(normalizedType)) return undefined;
+  const geometries = (object.geometry ?? []).filter(
+    (geometry) => geometry && typeof geometry.type === 'string',
+  );
+  const warn = (message: string) =>
+    options.onWarning({
+      file: context.file,
+      line: context.line,
+      message: `${normalizedType} ${id}: ${message}`,
+    });
+  if (geometries.length === 0) {
+    if (!object.children || object.children.length === 0) warn('has no geometry; skipped');
+    return undefined;
+  }
+  const lods = [
+    ...new Set(
+      geometries.map((geometry) =>
+        lodNumber(
+          geometry.type === 'GeometryInstance'
+            ? context.templates[geometry.template ?? -1]?.lod
+            : geometry.lod,
+        ),
+      ),
+    ),
+  ].sort((a, b) => b - a);
+  const lod =
+    options.lod === undefined
+      ? lods[0]
+      : (lods.find((value) => value <= options.lod! + 0.999) ?? lods[lods.length - 1]);
+  const fallbackKind = defaultKindOf(normalizedType);
+  const polygons: SourcePolygon[] = [];
+  let danglingIndices = 0;
+
+  const scale = context.transform?.scale ?? [1, 1, 1];
+  const translate = context.transform?.translate ?? [0, 0, 0];
+  const ringCoordinates = (
+    ring: unknown,
+    vertices: number[][],
+    transformed: boolean,
+    matrix?: number[],
+    reference?: number[],
+  ): number[] | undefined => {
+    if (!Array.isArray(ring)) return undefined;
+    const coordinates: number[] = [];
+    for (const index of ring) {
+      const vertex = typeof index === 'number' ? vertices[index] : undefined;
+      if (!vertex) {
+        danglingIndices++;
+        return undefined;
+      }
+      let x = transformed ? vertex[0] * scale[0] + translate[0] : vertex[0];
+      let y = transformed ? vertex[1] * scale[1] + translate[1] : vertex[1];
+      let z = transformed ? vertex[2] * scale[2] + translate[2] : vertex[2];
+      if (matrix && reference) {
+        const mx = matrix[0] * x + matrix[1] * y + matrix[2] * z + matrix[3];
+        const my = matrix[4] * x + matrix[5] * y + matrix[6] * z + matrix[7];
+        const mz = matrix[8] * x + matrix[9] * y + matrix[10] * z + matrix[11];
+        x = mx + reference[0];
+        y = my + reference[1];
+        z = mz + reference[2];
+      }
+      coordinates.push(x, y, z);
+    }
+    return coordinates;
+  };
+
+  for (const geometry of geometries) {
+    let source = geometry;
+    let vertices = context.vertices;
+    let transformed = true;
+    let matrix: number[] | undefined;
+    let reference: number[] | undefined;
+    if (geometry.type === 'GeometryInstance') {
+      const template = context.templates[geometry.template ?? -1];
+      const referenceIndex = Array.isArray(geometry.boundaries) ? (geometry.boundaries[0] as number) : -1;
+      const referenceVertex = context.vertices[referenceIndex];
+      if (!template || !referenceVertex) {
+        warn('GeometryInstance with a missing template or reference point; skipped');
+        continue;
+      }
+      source = template;
+      vertices = context.templateVertices;
+      transformed = false;
+      matrix = geometry.transformationMatrix ?? [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+      reference = [
+        referenceVertex[0] * scale[0] + translate[0],
+        referenceVertex[1] * scale[1] + translate[1],
+        referenceVertex[2] * scale[2] + translate[2],
+      ];
+    }
+    if (lodNumber(source.lod) !== lod) continue;
+    const semanticSurfaces = source.semantics?.surfaces ?? [];
+    const materialTheme = source.material ? Object.values(source.material)[0] : undefined;
+    // Surfaces as a flat list with their semantic and material values, whatever the nesting.
+    const addSurface = (surface: unknown, semantic: unknown, material: unknown) => {
+      if (!Array.isArray(surface)) return;
+      const rings: number[][] = [];
+      for (const ring of surface) {
+        const coordinates = ringCoordinates(ring, vertices, transformed, matrix, reference);
+        if (!coordinates) return;
+        rings.push(coordinates);
+      }
+      const semanticType = typeof semantic === 'number' ? semanticSurfaces[semantic]?.type : undefined;
+      const kind: SurfaceKind = (semanticType && THEMATIC_KINDS[semanticType]) || fallbackKind;
+      const materialIndex = typeof material === 'number' ? material : materialTheme?.value;
+      const color = materialIndex !== undefined ? context.materials[materialIndex] : undefined;
+      polygons.push({ rings, kind, color });
+    };
+    const boundaries = source.boundaries;
+    if (!Array.isArray(boundaries)) continue;
+    const semantics = source.semantics?.values;
+    const materials = materialTheme?.values;
+    const at = (values: unknown, index: number): unknown =>
+      Array.isArray(values) ? values[index] : undefined;
+    switch (source.type) {
+      case 'MultiSurface':
+      case 'CompositeSurface':
+        boundaries.forEach((surface, index) =>
+          addSurface(surface, at(semantics, index), at(materials, index)),
+        );
+        break;
+      case 'Solid':
+        boundaries.forEach((shell, shellIndex) => {
+          if (Array.isArray(shell))
+            shell.forEach((surface, index) =>
+              addSurface(surface, at(at(semantics, shellIndex), index), at(at(materials, shellIndex), index)),
+            );
+        });
+        break;
+      case 'MultiSolid':
+      case 'CompositeSolid':
+        boundaries.forEach((solid, solidIndex) => {
+          if (!Array.isArray(solid)) return;
+          solid.forEach((shell, shellIndex) => {
+            if (Array.isArray(shell)) {
+              shell.forEach((surface, index) =>
+                addSurface(
+                  surface,
+                  at(at(at(semantics, solidIndex), shellIndex), index),
+                  at(at(at(materials, solidIndex), shellIndex), index),
+                ),
+              );
+            }
+          });
+        });
+        break;
+      default:
+        // MultiPoint and MultiLineString carry no surfaces.
+        break;
+    }
+  }
+  if (danglingIndices > 0) warn(`${danglingIndices} surface(s) refer to vertices that do not exist; skipped`);
+  if (polygons.length === 0) {
+    warn('has no surface geometry; skipped');
+    return undefined;
+  }
+  return {
+    id,
+    parentId: object.parents?.[0],
+    type: normalizedType,
+    lod,
+    attributes: flattenAttributes(object.attributes),
+    polygons,
+    srsName: context.referenceSystem,
+    file: context.file,
+    line: context.line,
+  };
+}
+
+function referenceSystemOf(document: Record<string, unknown>): string | undefined {
+  const metadata = document.metadata as Record<string, unknown> | undefined;
+  const value = metadata?.referenceSystem ?? metadata?.crs;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function emitObjects(
+  objects: Record<string, CityJsonObject>,
+  context: CityJsonContext,
+  options: CityJsonReadOptions,
+  result: CityJsonReadResult,
+): void {
+  for (const [id, object] of Object.entries(objects)) {
+    const record = convertObject(id, object, context, options);
+    if (record) {
+      result.objects++;
+      options.onObject(record);
+    }
+  }
+}
+
+/**
+ * Reads a CityJSON document or CityJSONSeq file and emits one record per object with geometry.
+ * @throws DataError when the file is not CityJSON or not valid JSON.
+ */
+export async function readCityJson(file: string, options: CityJsonReadOptions): Promise<CityJsonReadResult> {
+  if (isCityJsonSequence(file)) return readCityJsonSequence(file, options);
+  let text: string;
+  try {
+    const raw = await readFile(file);
+    options.onBytes?.(raw.length);
+    text = ((await isGzipFile(file)) ? gunzipSync(raw) : raw).toString('utf8');
+  } catch (error) {
+    throw new DataError(`cannot read the file (${(error as Error).message})`, file);
+  }
+  let document: Record<string, unknown>;
+  try {
+    document = JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const line = position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
+    throw new DataError(`malformed JSON: ${message}`, file, line);
+  }
+  if (
+    document.type !== 'CityJSON' ||
+    typeof document.CityObjects !== 'object' ||
+    !Array.isArray(document.vertices)
+  ) {
+    throw new DataError(
+      'not a CityJSON document (needs "type": "CityJSON", "CityObjects" and "vertices")',
+      file,
+    );
+  }
+  const templates = document['geometry-templates'] as
+    { templates?: CityJsonGeometry[]; 'vertices-templates'?: number[][] } | undefined;
+  const context: CityJsonContext = {
+    file,
+    vertices: document.vertices as number[][],
+    transform: document.transform as CityJsonTransform | undefined,
+    materials: materialColors(document.appearance),
+    templates: templates?.templates ?? [],
+    templateVertices: templates?.['vertices-templates'] ?? [],
+    referenceSystem: referenceSystemOf(document),
+  };
+  warnAboutTextures(document, file, options);
+  const result: CityJsonReadResult = {
+    version: String(document.version ?? 'unknown'),
+    referenceSystem: context.referenceSystem,
+    objects: 0,
+  };
+  emitObjects(document.CityObjects as Record<string, CityJsonObject>, context, options, result);
+  return result;
+}
+
+function warnAboutTextures(
+  document: Record<string, unknown>,
+  file: string,
+  options: CityJsonReadOptions,
+): void {
+  const textures = (document.appearance as { textures?: unknown[] } | undefined)?.textures;
+  if (Array.isArray(textures) && textures.length > 0) {
+    options.onWarning({
+      file,
+      message: `${textures.length} texture(s) referenced; textures are not applied yet, surfaces use their material or neutral colour`,
+    });
+  }
+}
+
+async function readCityJsonSequence(file: string, options: CityJsonReadOptions): Promise<CityJsonReadResult> {
+  const result: CityJsonReadResult = { version: 'unknown', objects: 0 };
+  let header: CityJsonContext | undefined;
+  let buffer = '';
+  let lineNumber = 0;
+  const handleLine = (line: string) => {
+    lineNumber++;
+    if (line.trim() === '') return;
+    let document: Record<string, unknown>;
+    try {
+      document = JSON.parse(line) as Record<string, unknown>;
+    } catch (error) {
+      options.onWarning({
+        file,
+        line: lineNumber,
+        message: `malformed JSON line skipped: ${(error as Error).message}`,
+      });
+      return;
+    }
+    if (document.type === 'CityJSON') {
+      const templates = document['geometry-templates'] as
+        { templates?: CityJsonGeometry[]; 'vertices-templates'?: number[][] } | undefined;
+      header = {
+        file,
+        vertices: [],
+        transform: document.transform as CityJsonTransform | undefined,
+        materials: materialColors(document.appearance),
+        templates: templates?.templates ?? [],
+        templateVertices: templates?.['vertices-templates'] ?? [],
+        referenceSystem: referenceSystemOf(document),
+      };
+      result.version = String(document.version ?? 'unknown');
+      result.referenceSystem = header.referenceSystem;
+      return;
+    }
+    if (document.type !== 'CityJSONFeature') {
+      options.onWarning({
+        file,
+        line: lineNumber,
+        message: `line is neither CityJSON nor CityJSONFeature (type ${String(document.type)}); skipped`,
+      });
+      return;
+    }
+    if (!header)
+      throw new DataError(
+        'CityJSONSeq must start with a CityJSON header line (with "transform")',
+        file,
+        lineNumber,
+      );
+    const context: CityJsonContext = {
+      ...header,
+      vertices: (document.vertices as number[][]) ?? [],
+      materials: document.appearance ? materialColors(document.appearance) : header.materials,
+      line: lineNumber,
+    };
+    emitObjects((document.CityObjects as Record<string, CityJsonObject>) ?? {}, context, options, result);
+  };
+  for await (const chunk of readTextChunks(file, (bytes) => options.onBytes?.(bytes))) {
+    buffer += chunk;
+    let start = 0;
+    let newline = buffer.indexOf('\n', start);
+    while (newline >= 0) {
+      handleLine(buffer.slice(start, newline));
+      start = newline + 1;
+      newline = buffer.indexOf('\n', start);
+    }
+    buffer = buffer.slice(start);
+  }
+  if (buffer.length > 0) handleLine(buffer);
+  if (!header) throw new DataError('empty CityJSONSeq: no CityJSON header line', file);
+  return result;
+}

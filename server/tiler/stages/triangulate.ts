@@ -1,0 +1,277 @@
+// Stage: place an object's polygons on the WGS84 ellipsoid (ECEF, float64) and triangulate each polygon on its
+// best-fit plane (Newell normal) with earcut, holes included; degenerate rings are skipped with a warning.
+import earcut from 'earcut';
+import { geodeticToEcef } from '../crs';
+import type { HorizontalTransform } from '../crs';
+import type { ConversionWarning } from '../errors';
+import { SURFACE_COLORS } from '../model';
+import type { AttributeValue, CityObjectRecord, Rgba, SurfaceKind } from '../model';
+
+/** One triangulated polygon in ECEF. */
+export interface TriangulatedSurface {
+  /** Index into the conversion's material table. */
+  material: number;
+  /** x,y,z ECEF metres. */
+  positions: Float64Array;
+  /** Unit normal (ECEF). */
+  normal: [number, number, number];
+  indices: Uint32Array;
+}
+
+/** Geographic bounds in degrees and metres above the ellipsoid. */
+export interface GeographicBounds {
+  west: number;
+  south: number;
+  east: number;
+  north: number;
+  minimumHeight: number;
+  maximumHeight: number;
+}
+
+/** A city object ready to be tiled. */
+export interface TriangulatedObject {
+  id: string;
+  parentId?: string;
+  type: string;
+  lod: number;
+  attributes: Record<string, AttributeValue>;
+  surfaces: TriangulatedSurface[];
+  bounds: GeographicBounds;
+  vertexCount: number;
+  triangleCount: number;
+}
+
+/** Interns materials (kind or explicit colour) into a table shared by every tile. */
+export class MaterialTable {
+  readonly colors: Rgba[] = [];
+  readonly names: string[] = [];
+  private readonly byKey = new Map<string, number>();
+
+  /** Returns the material index for a surface kind and optional explicit colour. */
+  intern(kind: SurfaceKind, color: Rgba | undefined): number {
+    const key = color ? `rgba(${color.map((value) => value.toFixed(3)).join(',')})` : kind;
+    let index = this.byKey.get(key);
+    if (index === undefined) {
+      index = this.colors.length;
+      this.colors.push(color ?? SURFACE_COLORS[kind]);
+      this.names.push(key);
+      this.byKey.set(key, index);
+    }
+    return index;
+  }
+}
+
+/** Where heights go: orthometric source heights plus an offset (e.g. the local geoid undulation). */
+export interface HeightMapping {
+  offset: number;
+}
+
+const MINIMUM_AREA = 1e-6;
+
+/**
+ * Places and triangulates one object. Polygons that cannot be triangulated are reported through `onWarning`.
+ * @returns undefined when no polygon of the object is usable.
+ */
+export function triangulateObject(
+  record: CityObjectRecord,
+  transform: HorizontalTransform,
+  heights: HeightMapping,
+  materials: MaterialTable,
+  onWarning: (warning: ConversionWarning) => void,
+): TriangulatedObject | undefined {
+  const lonLat = new Float64Array(2);
+  const bounds: GeographicBounds = {
+    west: Infinity,
+    south: Infinity,
+    east: -Infinity,
+    north: -Infinity,
+    minimumHeight: Infinity,
+    maximumHeight: -Infinity,
+  };
+  const surfaces: TriangulatedSurface[] = [];
+  let vertexCount = 0;
+  let triangleCount = 0;
+  let skipped = 0;
+  let firstProblem = '';
+  let firstLine: number | undefined;
+  const problem = (message: string, line: number | undefined) => {
+    skipped++;
+    if (!firstProblem) {
+      firstProblem = message;
+      firstLine = line;
+    }
+  };
+
+  for (const polygon of record.polygons) {
+    const rings: Float64Array[] = [];
+    let bad = false;
+    for (let ringIndex = 0; ringIndex < polygon.rings.length; ringIndex++) {
+      const source = polygon.rings[ringIndex];
+      const count = Math.floor(source.length / 3);
+      const ecef = new Float64Array(count * 3);
+      for (let vertex = 0; vertex < count; vertex++) {
+        const x = source[vertex * 3];
+        const y = source[vertex * 3 + 1];
+        const height = source[vertex * 3 + 2] + heights.offset;
+        transform(x, y, lonLat);
+        const longitude = lonLat[0];
+        const latitude = lonLat[1];
+        if (
+          !Number.isFinite(longitude) ||
+          !Number.isFinite(latitude) ||
+          !Number.isFinite(height) ||
+          Math.abs(latitude) > 90
+        ) {
+          bad = true;
+          break;
+        }
+        if (longitude < bounds.west) bounds.west = longitude;
+        if (longitude > bounds.east) bounds.east = longitude;
+        if (latitude < bounds.south) bounds.south = latitude;
+        if (latitude > bounds.north) bounds.north = latitude;
+        if (height < bounds.minimumHeight) bounds.minimumHeight = height;
+        if (height > bounds.maximumHeight) bounds.maximumHeight = height;
+        geodeticToEcef(longitude, latitude, height, ecef, vertex * 3);
+      }
+      if (bad) break;
+      rings.push(ecef);
+    }
+    if (bad) {
+      problem('coordinates outside the valid range of the CRS', polygon.line);
+      continue;
+    }
+    const surface = triangulatePolygon(rings, (message) => problem(message, polygon.line));
+    if (!surface) continue;
+    surfaces.push({ ...surface, material: materials.intern(polygon.kind, polygon.color) });
+    vertexCount += surface.positions.length / 3;
+    triangleCount += surface.indices.length / 3;
+  }
+  if (skipped > 0) {
+    onWarning({
+      file: record.file,
+      line: firstLine ?? record.line,
+      message: `${record.type} ${record.id}: ${skipped} polygon(s) skipped (first: ${firstProblem})`,
+    });
+  }
+  if (surfaces.length === 0) return undefined;
+  return {
+    id: record.id,
+    parentId: record.parentId,
+    type: record.type,
+    lod: record.lod,
+    attributes: record.attributes,
+    surfaces,
+    bounds,
+    vertexCount,
+    triangleCount,
+  };
+}
+
+/** Triangulates one polygon (ECEF rings, exterior first). Reports and returns undefined when it is degenerate. */
+export function triangulatePolygon(
+  rings: Float64Array[],
+  onProblem: (message: string) => void,
+): Omit<TriangulatedSurface, 'material'> | undefined {
+  const exterior = rings[0];
+  if (!exterior || exterior.length < 9) {
+    onProblem('degenerate ring (fewer than 3 points)');
+    return undefined;
+  }
+  const originX = exterior[0];
+  const originY = exterior[1];
+  const originZ = exterior[2];
+  // Newell's method on coordinates relative to the first vertex (float64 cancellation stays small).
+  let nx = 0;
+  let ny = 0;
+  let nz = 0;
+  const count = exterior.length / 3;
+  for (let index = 0; index < count; index++) {
+    const next = (index + 1) % count;
+    const ax = exterior[index * 3] - originX;
+    const ay = exterior[index * 3 + 1] - originY;
+    const az = exterior[index * 3 + 2] - originZ;
+    const bx = exterior[next * 3] - originX;
+    const by = exterior[next * 3 + 1] - originY;
+    const bz = exterior[next * 3 + 2] - originZ;
+    nx += (ay - by) * (az + bz);
+    ny += (az - bz) * (ax + bx);
+    nz += (ax - bx) * (ay + by);
+  }
+  const length = Math.hypot(nx, ny, nz);
+  if (!(length / 2 > MINIMUM_AREA)) {
+    onProblem('degenerate ring (zero area or collinear points)');
+    return undefined;
+  }
+  nx /= length;
+  ny /= length;
+  nz /= length;
+  // An in-plane basis (u, v) with u × v = n.
+  let ux: number, uy: number, uz: number;
+  if (Math.abs(nx) < 0.9) {
+    ux = 0;
+    uy = nz;
+    uz = -ny;
+  } else {
+    ux = -nz;
+    uy = 0;
+    uz = nx;
+  }
+  const uLength = Math.hypot(ux, uy, uz);
+  ux /= uLength;
+  uy /= uLength;
+  uz /= uLength;
+  const vx = ny * uz - nz * uy;
+  const vy = nz * ux - nx * uz;
+  const vz = nx * uy - ny * ux;
+
+  const kept: Float64Array[] = [exterior];
+  for (let ringIndex = 1; ringIndex < rings.length; ringIndex++) {
+    const hole = rings[ringIndex];
+    if (hole.length < 9) {
+      onProblem('degenerate interior ring (fewer than 3 points)');
+      continue;
+    }
+    kept.push(hole);
+  }
+  let total = 0;
+  for (const ring of kept) total += ring.length / 3;
+  const flat = new Float64Array(total * 2);
+  const positions = new Float64Array(total * 3);
+  const holes: number[] = [];
+  let cursor = 0;
+  for (let ringIndex = 0; ringIndex < kept.length; ringIndex++) {
+    const ring = kept[ringIndex];
+    if (ringIndex > 0) holes.push(cursor);
+    for (let index = 0; index < ring.length; index += 3) {
+      const dx = ring[index] - originX;
+      const dy = ring[index + 1] - originY;
+      const dz = ring[index + 2] - originZ;
+      flat[cursor * 2] = dx * ux + dy * uy + dz * uz;
+      flat[cursor * 2 + 1] = dx * vx + dy * vy + dz * vz;
+      positions[cursor * 3] = ring[index];
+      positions[cursor * 3 + 1] = ring[index + 1];
+      positions[cursor * 3 + 2] = ring[index + 2];
+      cursor++;
+    }
+  }
+  const triangles = earcut(flat, holes.length > 0 ? holes : undefined, 2);
+  if (triangles.length === 0) {
+    onProblem('polygon could not be triangulated (self-intersecting or degenerate)');
+    return undefined;
+  }
+  const indices = new Uint32Array(triangles.length);
+  for (let index = 0; index < triangles.length; index += 3) {
+    const a = triangles[index];
+    let b = triangles[index + 1];
+    let c = triangles[index + 2];
+    const area =
+      (flat[b * 2] - flat[a * 2]) * (flat[c * 2 + 1] - flat[a * 2 + 1]) -
+      (flat[c * 2] - flat[a * 2]) * (flat[b * 2 + 1] - flat[a * 2 + 1]);
+    // Keep every triangle facing along the polygon's Newell normal.
+    if (area < 0) [b, c] = [c, b];
+    indices[index] = a;
+    indices[index + 1] = b;
+    indices[index + 2] = c;
+  }
+  return { positions, normal: [nx, ny, nz], indices };
+}

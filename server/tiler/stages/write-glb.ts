@@ -1,0 +1,331 @@
+// Stage: encode one tile's objects as a glTF 2.0 binary (GLB): positions relative to the tile centre (float64 maths,
+// y-up), flat unit normals, EXT_mesh_features feature ids, EXT_structural_metadata property table, optional
+// KHR_mesh_quantization (uint16 positions).
+import type { Rgba } from '../model';
+import { FLOAT64_NO_DATA, INT32_NO_DATA, propertyValue } from './metadata-schema';
+import type { MetadataSchema } from './metadata-schema';
+import type { TriangulatedObject } from './triangulate';
+
+/** Options of {@link writeGlb}. */
+export interface GlbOptions {
+  schema: MetadataSchema;
+  materials: Rgba[];
+  /** Quantize positions to uint16 (KHR_mesh_quantization). Default true. */
+  compress?: boolean;
+}
+
+/** The encoded tile plus what the tileset needs to know about it. */
+export interface GlbResult {
+  glb: Buffer;
+  /** ECEF centre used as the origin of the positions. */
+  center: [number, number, number];
+  vertexCount: number;
+  triangleCount: number;
+}
+
+interface BufferViewSpec {
+  data: Uint8Array;
+  byteStride?: number;
+  target?: number;
+}
+
+const ARRAY_BUFFER = 34962;
+const ELEMENT_ARRAY_BUFFER = 34963;
+const FLOAT = 5126;
+const UNSIGNED_SHORT = 5123;
+const UNSIGNED_INT = 5125;
+
+function pad8(length: number): number {
+  return (length + 7) & ~7;
+}
+
+/**
+ * Encodes the objects of one tile. Feature id i is `objects[i]`; the property table has one row per object.
+ * @throws Error when `objects` is empty (a developer error: tiles are never empty).
+ */
+export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): GlbResult {
+  if (objects.length === 0) throw new Error('writeGlb: a tile needs at least one object');
+  const compress = options.compress ?? true;
+  // Centre: middle of the ECEF bounding box, in float64.
+  const minimum = [Infinity, Infinity, Infinity];
+  const maximum = [-Infinity, -Infinity, -Infinity];
+  for (const object of objects) {
+    for (const surface of object.surfaces) {
+      const positions = surface.positions;
+      for (let index = 0; index < positions.length; index += 3) {
+        for (let axis = 0; axis < 3; axis++) {
+          const value = positions[index + axis];
+          if (value < minimum[axis]) minimum[axis] = value;
+          if (value > maximum[axis]) maximum[axis] = value;
+        }
+      }
+    }
+  }
+  const center: [number, number, number] = [
+    (minimum[0] + maximum[0]) / 2,
+    (minimum[1] + maximum[1]) / 2,
+    (minimum[2] + maximum[2]) / 2,
+  ];
+  // glTF is y-up: ECEF (x, y, z) relative to the centre becomes (x, z, -y); Cesium rotates it back.
+  const localMinimum = [minimum[0] - center[0], minimum[2] - center[2], -(maximum[1] - center[1])];
+  const localMaximum = [maximum[0] - center[0], maximum[2] - center[2], -(minimum[1] - center[1])];
+  // One uniform scale, so that normals need no correction for a non-uniform node scale.
+  const uniformStep = Math.max(
+    ...localMaximum.map((value, axis) => (value - localMinimum[axis]) / 65535),
+    1e-9,
+  );
+  const step = [uniformStep, uniformStep, uniformStep];
+
+  // Group surfaces by material: one primitive per material.
+  const byMaterial = new Map<
+    number,
+    Array<{ feature: number; surface: TriangulatedObject['surfaces'][number] }>
+  >();
+  objects.forEach((object, feature) => {
+    for (const surface of object.surfaces) {
+      const list = byMaterial.get(surface.material);
+      if (list) list.push({ feature, surface });
+      else byMaterial.set(surface.material, [{ feature, surface }]);
+    }
+  });
+
+  const bufferViews: BufferViewSpec[] = [];
+  const accessors: Record<string, unknown>[] = [];
+  const primitives: Record<string, unknown>[] = [];
+  const materials: Record<string, unknown>[] = [];
+  const materialIndex = new Map<number, number>();
+  let totalVertices = 0;
+  let totalTriangles = 0;
+
+  for (const [material, entries] of byMaterial) {
+    let vertexCount = 0;
+    let indexCount = 0;
+    for (const { surface } of entries) {
+      vertexCount += surface.positions.length / 3;
+      indexCount += surface.indices.length;
+    }
+    const normals = new Float32Array(vertexCount * 3);
+    const featureIds = new Float32Array(vertexCount);
+    const indices = vertexCount > 65535 ? new Uint32Array(indexCount) : new Uint16Array(indexCount);
+    const positionsFloat = compress ? undefined : new Float32Array(vertexCount * 3);
+    // Quantized positions: 3 × uint16 padded to an 8-byte stride.
+    const positionsQuantized = compress ? new Uint16Array(vertexCount * 4) : undefined;
+    const positionMinimum = [Infinity, Infinity, Infinity];
+    const positionMaximum = [-Infinity, -Infinity, -Infinity];
+    let vertexCursor = 0;
+    let indexCursor = 0;
+    for (const { feature, surface } of entries) {
+      const base = vertexCursor;
+      const positions = surface.positions;
+      const [nx, ny, nz] = surface.normal;
+      for (let index = 0; index < positions.length; index += 3) {
+        const local = [
+          positions[index] - center[0],
+          positions[index + 2] - center[2],
+          -(positions[index + 1] - center[1]),
+        ];
+        if (positionsQuantized) {
+          for (let axis = 0; axis < 3; axis++) {
+            const quantized = Math.min(
+              65535,
+              Math.max(0, Math.round((local[axis] - localMinimum[axis]) / step[axis])),
+            );
+            positionsQuantized[vertexCursor * 4 + axis] = quantized;
+            if (quantized < positionMinimum[axis]) positionMinimum[axis] = quantized;
+            if (quantized > positionMaximum[axis]) positionMaximum[axis] = quantized;
+          }
+        } else {
+          for (let axis = 0; axis < 3; axis++) {
+            const value = Math.fround(local[axis]);
+            positionsFloat![vertexCursor * 3 + axis] = value;
+            if (value < positionMinimum[axis]) positionMinimum[axis] = value;
+            if (value > positionMaximum[axis]) positionMaximum[axis] = value;
+          }
+        }
+        normals[vertexCursor * 3] = nx;
+        normals[vertexCursor * 3 + 1] = nz;
+        normals[vertexCursor * 3 + 2] = -ny;
+        featureIds[vertexCursor] = feature;
+        vertexCursor++;
+      }
+      for (let index = 0; index < surface.indices.length; index++)
+        indices[indexCursor++] = base + surface.indices[index];
+    }
+    // Re-normalise in float32 so the validator's unit-length check holds exactly.
+    for (let index = 0; index < normals.length; index += 3) {
+      const length = Math.hypot(normals[index], normals[index + 1], normals[index + 2]) || 1;
+      normals[index] /= length;
+      normals[index + 1] /= length;
+      normals[index + 2] /= length;
+    }
+    const positionView =
+      bufferViews.push(
+        compress
+          ? { data: new Uint8Array(positionsQuantized!.buffer), byteStride: 8, target: ARRAY_BUFFER }
+          : { data: new Uint8Array(positionsFloat!.buffer), target: ARRAY_BUFFER },
+      ) - 1;
+    const normalView = bufferViews.push({ data: new Uint8Array(normals.buffer), target: ARRAY_BUFFER }) - 1;
+    const featureView =
+      bufferViews.push({ data: new Uint8Array(featureIds.buffer), target: ARRAY_BUFFER }) - 1;
+    const indexView =
+      bufferViews.push({ data: new Uint8Array(indices.buffer), target: ELEMENT_ARRAY_BUFFER }) - 1;
+    const positionAccessor =
+      accessors.push({
+        bufferView: positionView,
+        componentType: compress ? UNSIGNED_SHORT : FLOAT,
+        count: vertexCount,
+        type: 'VEC3',
+        min: positionMinimum,
+        max: positionMaximum,
+      }) - 1;
+    const normalAccessor =
+      accessors.push({ bufferView: normalView, componentType: FLOAT, count: vertexCount, type: 'VEC3' }) - 1;
+    const featureAccessor =
+      accessors.push({ bufferView: featureView, componentType: FLOAT, count: vertexCount, type: 'SCALAR' }) -
+      1;
+    const indexAccessor =
+      accessors.push({
+        bufferView: indexView,
+        componentType: indices instanceof Uint32Array ? UNSIGNED_INT : UNSIGNED_SHORT,
+        count: indexCount,
+        type: 'SCALAR',
+      }) - 1;
+    let gltfMaterial = materialIndex.get(material);
+    if (gltfMaterial === undefined) {
+      const color = options.materials[material];
+      gltfMaterial = materials.length;
+      materials.push({
+        pbrMetallicRoughness: { baseColorFactor: color, metallicFactor: 0, roughnessFactor: 1 },
+        doubleSided: true,
+        ...(color[3] < 1 ? { alphaMode: 'BLEND' } : {}),
+      });
+      materialIndex.set(material, gltfMaterial);
+    }
+    primitives.push({
+      attributes: { POSITION: positionAccessor, NORMAL: normalAccessor, _FEATURE_ID_0: featureAccessor },
+      indices: indexAccessor,
+      material: gltfMaterial,
+      mode: 4,
+      extensions: {
+        EXT_mesh_features: { featureIds: [{ featureCount: objects.length, attribute: 0, propertyTable: 0 }] },
+      },
+    });
+    totalVertices += vertexCount;
+    totalTriangles += indexCount / 3;
+  }
+
+  // Property table: one row per object.
+  const tableProperties: Record<string, unknown> = {};
+  const encoder = new TextEncoder();
+  for (const property of options.schema.properties) {
+    const values = objects.map((object) => propertyValue(property, object));
+    if (values.every((value) => value === undefined)) continue;
+    if (property.type === 'STRING') {
+      const encoded = values.map((value) => encoder.encode(value === undefined ? '' : String(value)));
+      const offsets = new Uint32Array(encoded.length + 1);
+      let total = 0;
+      encoded.forEach((bytes, index) => {
+        offsets[index] = total;
+        total += bytes.length;
+      });
+      offsets[encoded.length] = total;
+      const joined = new Uint8Array(total);
+      let cursor = 0;
+      for (const bytes of encoded) {
+        joined.set(bytes, cursor);
+        cursor += bytes.length;
+      }
+      const valuesView = bufferViews.push({ data: joined }) - 1;
+      const offsetsView = bufferViews.push({ data: new Uint8Array(offsets.buffer) }) - 1;
+      tableProperties[property.identifier] = {
+        values: valuesView,
+        stringOffsets: offsetsView,
+        stringOffsetType: 'UINT32',
+      };
+    } else if (property.type === 'INT32') {
+      const array = new Int32Array(
+        values.map((value) => (typeof value === 'number' && Number.isInteger(value) ? value : INT32_NO_DATA)),
+      );
+      tableProperties[property.identifier] = {
+        values: bufferViews.push({ data: new Uint8Array(array.buffer) }) - 1,
+      };
+    } else {
+      const array = new Float64Array(
+        values.map((value) => (typeof value === 'number' ? value : FLOAT64_NO_DATA)),
+      );
+      tableProperties[property.identifier] = {
+        values: bufferViews.push({ data: new Uint8Array(array.buffer) }) - 1,
+      };
+    }
+  }
+
+  // Lay out the binary chunk, every view 8-byte aligned.
+  let byteLength = 0;
+  const views = bufferViews.map((view) => {
+    const json: Record<string, unknown> = {
+      buffer: 0,
+      byteOffset: byteLength,
+      byteLength: view.data.byteLength,
+    };
+    if (view.byteStride) json.byteStride = view.byteStride;
+    if (view.target) json.target = view.target;
+    byteLength = pad8(byteLength + view.data.byteLength);
+    return json;
+  });
+  const binary = new Uint8Array(byteLength);
+  bufferViews.forEach((view, index) => binary.set(view.data, views[index].byteOffset as number));
+
+  const node: Record<string, unknown> = { mesh: 0 };
+  const centerYUp = [center[0], center[2], -center[1]];
+  if (compress) {
+    node.translation = centerYUp.map((value, axis) => value + localMinimum[axis]);
+    node.scale = step;
+  } else {
+    node.translation = centerYUp;
+  }
+  const extensionsUsed = ['EXT_mesh_features', 'EXT_structural_metadata'];
+  if (compress) extensionsUsed.push('KHR_mesh_quantization');
+  const gltf: Record<string, unknown> = {
+    asset: { version: '2.0', generator: 'Plaza tiler' },
+    extensionsUsed,
+    ...(compress ? { extensionsRequired: ['KHR_mesh_quantization'] } : {}),
+    scene: 0,
+    scenes: [{ nodes: [0] }],
+    nodes: [node],
+    meshes: [{ primitives }],
+    materials,
+    accessors,
+    bufferViews: views,
+    buffers: [{ byteLength }],
+    extensions: {
+      EXT_structural_metadata: {
+        schema: options.schema.json,
+        propertyTables: [
+          { class: options.schema.classIdentifier, count: objects.length, properties: tableProperties },
+        ],
+      },
+    },
+  };
+  return { glb: encodeGlb(gltf, binary), center, vertexCount: totalVertices, triangleCount: totalTriangles };
+}
+
+/** Packs a glTF JSON and its binary buffer into a GLB container. */
+export function encodeGlb(gltf: Record<string, unknown>, binary: Uint8Array): Buffer {
+  const jsonBytes = Buffer.from(JSON.stringify(gltf), 'utf8');
+  const jsonLength = (jsonBytes.length + 3) & ~3;
+  const binaryLength = (binary.byteLength + 3) & ~3;
+  const total = 12 + 8 + jsonLength + 8 + binaryLength;
+  const glb = Buffer.alloc(total);
+  glb.writeUInt32LE(0x46546c67, 0);
+  glb.writeUInt32LE(2, 4);
+  glb.writeUInt32LE(total, 8);
+  glb.writeUInt32LE(jsonLength, 12);
+  glb.writeUInt32LE(0x4e4f534a, 16);
+  jsonBytes.copy(glb, 20);
+  glb.fill(0x20, 20 + jsonBytes.length, 20 + jsonLength);
+  const binaryStart = 20 + jsonLength;
+  glb.writeUInt32LE(binaryLength, binaryStart);
+  glb.writeUInt32LE(0x004e4942, binaryStart + 4);
+  Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).copy(glb, binaryStart + 8);
+  return glb;
+}

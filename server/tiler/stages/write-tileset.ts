@@ -1,0 +1,237 @@
+// Stage: write every tile's GLB (full geometry in leaves, LOD1-like prisms of the largest objects in parents),
+// the 3D Tiles 1.1 tileset.json, and the id index (persistent id → tile and bounding box) beside it.
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { geodeticToEcef } from '../crs';
+import type { FeatureIndexEntry, FeatureStore } from './feature-store';
+import type { QuadtreeNode } from './build-quadtree';
+import { diagonalOf, unionBounds } from './build-quadtree';
+import type { MetadataSchema } from './metadata-schema';
+import { triangulatePolygon } from './triangulate';
+import type { GeographicBounds, MaterialTable, TriangulatedObject, TriangulatedSurface } from './triangulate';
+import { writeGlb } from './write-glb';
+
+/** Options of {@link writeTileset}. */
+export interface TilesetWriteOptions {
+  outDirectory: string;
+  store: FeatureStore;
+  schema: MetadataSchema;
+  materials: MaterialTable;
+  compress: boolean;
+  /** Most prisms in one parent tile (default 1 500). */
+  maximumParentFeatures?: number;
+  onTile?: (tiles: number) => void;
+}
+
+/** What was written. */
+export interface TilesetWriteResult {
+  tiles: number;
+  bytes: number;
+  tilesetPath: string;
+  idIndexPath: string;
+}
+
+/** File name of the id index beside tileset.json. */
+export const ID_INDEX_FILE = 'ids.json';
+
+const PAD_METRES = 0.25;
+const EARTH_RADIUS = 6_378_137;
+
+function regionOf(bounds: GeographicBounds): number[] {
+  const radians = Math.PI / 180;
+  const padLatitude = PAD_METRES / EARTH_RADIUS;
+  const padLongitude = padLatitude / Math.max(Math.cos(((bounds.north + bounds.south) / 2) * radians), 0.01);
+  return [
+    bounds.west * radians - padLongitude,
+    bounds.south * radians - padLatitude,
+    bounds.east * radians + padLongitude,
+    bounds.north * radians + padLatitude,
+    bounds.minimumHeight - PAD_METRES,
+    bounds.maximumHeight + PAD_METRES,
+  ];
+}
+
+/** A box over an object's geographic bounds: the coarse stand-in shown by parent tiles. */
+export function createPrism(entry: FeatureIndexEntry, materials: MaterialTable): TriangulatedObject {
+  const { west, south, east, north, minimumHeight, maximumHeight } = entry.bounds;
+  const corners: Array<[number, number]> = [
+    [west, south],
+    [east, south],
+    [east, north],
+    [west, north],
+  ];
+  const toEcef = (points: Array<[number, number, number]>) => {
+    const ring = new Float64Array(points.length * 3);
+    points.forEach(([longitude, latitude, height], index) =>
+      geodeticToEcef(longitude, latitude, height, ring, index * 3),
+    );
+    return ring;
+  };
+  const faces: Array<{ ring: Float64Array; material: number }> = [
+    {
+      ring: toEcef(corners.map(([x, y]) => [x, y, maximumHeight])),
+      material: materials.intern('roof', undefined),
+    },
+  ];
+  for (let index = 0; index < 4; index++) {
+    const [ax, ay] = corners[index];
+    const [bx, by] = corners[(index + 1) % 4];
+    faces.push({
+      ring: toEcef([
+        [ax, ay, minimumHeight],
+        [bx, by, minimumHeight],
+        [bx, by, maximumHeight],
+        [ax, ay, maximumHeight],
+      ]),
+      material: materials.intern('wall', undefined),
+    });
+  }
+  const surfaces: TriangulatedSurface[] = [];
+  for (const face of faces) {
+    const surface = triangulatePolygon([face.ring], () => undefined);
+    if (surface) surfaces.push({ ...surface, material: face.material });
+  }
+  return {
+    id: entry.id,
+    parentId: entry.parentId,
+    type: entry.type,
+    lod: 1,
+    attributes: {},
+    surfaces,
+    bounds: entry.bounds,
+    vertexCount: surfaces.reduce((sum, surface) => sum + surface.positions.length / 3, 0),
+    triangleCount: surfaces.reduce((sum, surface) => sum + surface.indices.length / 3, 0),
+  };
+}
+
+/**
+ * Writes the tiles of `root`, then tileset.json and the id index.
+ * @returns counts and paths.
+ */
+export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): TilesetWriteResult {
+  const entries = options.store.entries;
+  const tilesDirectory = path.join(options.outDirectory, 'tiles');
+  mkdirSync(tilesDirectory, { recursive: true });
+  const maximumParentFeatures = options.maximumParentFeatures ?? 1_500;
+  const tileOf = new Int32Array(entries.length).fill(-1);
+  const featureOf = new Int32Array(entries.length);
+  const uris: string[] = [];
+  let bytes = 0;
+
+  const writeNode = (node: QuadtreeNode): Record<string, unknown> => {
+    const uri = `tiles/${node.level}-${node.x}-${node.y}.glb`;
+    let objects: TriangulatedObject[];
+    const tileIndex = uris.length;
+    uris.push(uri);
+    if (node.children.length === 0) {
+      objects = node.features.map((index) => options.store.read(entries[index]));
+      node.features.forEach((index, feature) => {
+        tileOf[index] = tileIndex;
+        featureOf[index] = feature;
+      });
+    } else {
+      // The largest objects first: they matter most from afar.
+      const chosen = [...node.subtreeFeatures]
+        .sort((a, b) => diagonalOf(entries[b].bounds) - diagonalOf(entries[a].bounds))
+        .slice(0, maximumParentFeatures);
+      objects = chosen.map((index) => createPrism(entries[index], options.materials));
+    }
+    const { glb } = writeGlb(objects, {
+      schema: options.schema,
+      materials: options.materials.colors,
+      compress: options.compress,
+    });
+    writeFileSync(path.join(options.outDirectory, uri), glb);
+    bytes += glb.length;
+    options.onTile?.(uris.length);
+    const children = node.children.map(writeNode);
+    const tile: Record<string, unknown> = {
+      boundingVolume: { region: regionOf(node.bounds) },
+      geometricError: node.geometricError,
+      refine: 'REPLACE',
+      content: { uri },
+    };
+    if (children.length > 0) tile.children = children;
+    return tile;
+  };
+  const rootTile = writeNode(root);
+  const tileset = {
+    asset: { version: '1.1', generator: 'Plaza tiler' },
+    geometricError: Math.max(root.geometricError * 2, diagonalOf(root.bounds)),
+    root: rootTile,
+  };
+  const tilesetPath = path.join(options.outDirectory, 'tileset.json');
+  const tilesetJson = JSON.stringify(tileset);
+  writeFileSync(tilesetPath, tilesetJson);
+  bytes += Buffer.byteLength(tilesetJson);
+
+  // Id index, streamed: objects, then parents that have no geometry of their own (found through their parts).
+  const idIndexPath = path.join(options.outDirectory, ID_INDEX_FILE);
+  const descriptor = openSync(idIndexPath, 'w');
+  const round = (value: number) => Math.round(value * 1e8) / 1e8;
+  const regionDegrees = (bounds: GeographicBounds) => [
+    round(bounds.west),
+    round(bounds.south),
+    round(bounds.east),
+    round(bounds.north),
+    Math.round(bounds.minimumHeight * 1000) / 1000,
+    Math.round(bounds.maximumHeight * 1000) / 1000,
+  ];
+  try {
+    writeSync(
+      descriptor,
+      '{"version":1,"tileset":"tileset.json","regionUnits":"degrees, metres above the WGS84 ellipsoid","features":{',
+    );
+    const known = new Set<string>();
+    const parents = new Map<
+      string,
+      { bounds: GeographicBounds; tile: number; parts: string[]; type: string }
+    >();
+    let first = true;
+    let chunk = '';
+    entries.forEach((entry, index) => {
+      known.add(entry.id);
+      const record: Record<string, unknown> = {
+        tile: uris[tileOf[index]],
+        feature: featureOf[index],
+        type: entry.type,
+        region: regionDegrees(entry.bounds),
+      };
+      if (entry.parentId) {
+        record.parentId = entry.parentId;
+        const parent = parents.get(entry.parentId);
+        if (parent) {
+          parent.bounds = unionBounds(parent.bounds, entry.bounds);
+          parent.parts.push(entry.id);
+        } else
+          parents.set(entry.parentId, {
+            bounds: entry.bounds,
+            tile: tileOf[index],
+            parts: [entry.id],
+            type: entry.type.replace(/Part$/, ''),
+          });
+      }
+      chunk += `${first ? '' : ','}${JSON.stringify(entry.id)}:${JSON.stringify(record)}`;
+      first = false;
+      if (chunk.length > 1 << 20) {
+        writeSync(descriptor, chunk);
+        chunk = '';
+      }
+    });
+    for (const [id, parent] of parents) {
+      if (known.has(id)) continue;
+      const record = {
+        tile: uris[parent.tile],
+        type: parent.type,
+        region: regionDegrees(parent.bounds),
+        parts: parent.parts,
+      };
+      chunk += `${first ? '' : ','}${JSON.stringify(id)}:${JSON.stringify(record)}`;
+      first = false;
+    }
+    writeSync(descriptor, chunk + '}}');
+  } finally {
+    closeSync(descriptor);
+  }
+  return { tiles: uris.length, bytes, tilesetPath, idIndexPath };
+}
