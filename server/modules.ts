@@ -1,9 +1,12 @@
 // Which subsystems a configuration mounts. Each subsystem's issue adds its module here.
 import type { PlazaConfig } from './config';
 import type { PlazaModule } from './http/module';
+import { createNgsiLdBrokerModule } from './ngsi-ld';
 
 /** The subsystems that `config` asks for, in mounting order. */
 export async function selectModules(config: PlazaConfig): Promise<PlazaModule[]> {
-  void config;
-  return [];
+  const modules: PlazaModule[] = [];
+  // The embedded NGSI-LD broker serves /ngsi-ld/v1 unless an external broker is configured.
+  if (!config.ngsiLd.url) modules.push(createNgsiLdBrokerModule(config));
+  return modules;
 }
