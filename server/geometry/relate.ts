@@ -618,6 +618,12 @@ function matrixWhenBoxesMeet(
   return [computeMatrix(preparedA, preparedB), preparedA, preparedB];
 }
 
+/** Where a single point lies in the other geometry: the fast path of the broker's many point entities. */
+function locateSinglePoint(point: Geometry, other: Geometry): Location {
+  const [x, y] = (point as { coordinates: Position }).coordinates;
+  return locatePoint(x!, y!, prepareGeometry(other), 0);
+}
+
 /** a and b share at least one point (not disjoint). */
 export function intersects(a: Geometry, b: Geometry): boolean {
   return !disjoint(a, b);
@@ -625,6 +631,8 @@ export function intersects(a: Geometry, b: Geometry): boolean {
 
 /** a and b share no point: FF*FF****. */
 export function disjoint(a: Geometry, b: Geometry): boolean {
+  if (a.type === 'Point') return locateSinglePoint(a, b) === EXTERIOR;
+  if (b.type === 'Point') return locateSinglePoint(b, a) === EXTERIOR;
   const result = matrixWhenBoxesMeet(a, b);
   return result === undefined || matchesPattern(result[0], 'FF*FF****');
 }
@@ -637,6 +645,8 @@ export function equals(a: Geometry, b: Geometry): boolean {
 
 /** a lies in b and their interiors meet: T*F**F***. */
 export function within(a: Geometry, b: Geometry): boolean {
+  // A point lies within b exactly when it is in b's interior (it has no boundary and no other part).
+  if (a.type === 'Point') return locateSinglePoint(a, b) === INTERIOR;
   const result = matrixWhenBoxesMeet(a, b);
   return result !== undefined && matchesPattern(result[0], 'T*F**F***');
 }
@@ -648,6 +658,9 @@ export function contains(a: Geometry, b: Geometry): boolean {
 
 /** a and b meet only on their boundaries: FT*******, F**T***** or F***T****. */
 export function touches(a: Geometry, b: Geometry): boolean {
+  // A point touches b exactly when it is on b's boundary (points alone have none).
+  if (a.type === 'Point') return locateSinglePoint(a, b) === BOUNDARY;
+  if (b.type === 'Point') return locateSinglePoint(b, a) === BOUNDARY;
   const result = matrixWhenBoxesMeet(a, b);
   if (result === undefined) return false;
   const [matrix, preparedA, preparedB] = result;
