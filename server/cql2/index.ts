@@ -15,6 +15,16 @@ export { parseCql2Json } from './parse-json';
 export { formatCql2Text, formatCql2Json, formatGeometryWkt } from './format';
 export { conformanceClassesSupported } from './conformance';
 export { parseCql2TextWith, type Cql2TextOptions } from './parse-text';
+export {
+  evaluateCql2,
+  bboxToGeometry,
+  foldCase,
+  stripAccents,
+  likePatternToRegExp,
+  type Cql2Feature,
+  type Cql2EvaluateOptions,
+} from './evaluate';
+export { parseInstant, TEMPORAL_RELATIONS } from './temporal';
 
 /**
  * Parses a CQL2-text filter (CQL2 1.0, `cql2.bnf`).
