@@ -21,7 +21,17 @@ interface OgcCollectionDocument {
   storageCrs?: string;
   itemType?: string;
   /** Plaza's own hints for the viewer (colour, extrusion attribute, ...). */
-  style?: Record<string, unknown>;
+  'plaza:style'?: CollectionStyle;
+}
+
+/** Style hints a collection carries for the viewer. */
+export interface CollectionStyle {
+  fillColor?: string;
+  strokeColor?: string;
+  strokeWidth?: number;
+  /** Property holding a height in metres to extrude polygons by. */
+  extrudeProperty?: string;
+  pointSize?: number;
 }
 
 /** A server collection as the viewer sees it. */
@@ -40,7 +50,7 @@ export interface PlazaCollection {
   storageCrs?: string;
   /** Where the data comes from: the collection's URL. */
   source: string;
-  style?: Record<string, unknown>;
+  style?: CollectionStyle;
 }
 
 function absolute(href: string, base: string): string {
@@ -58,7 +68,7 @@ export function classifyCollection(document: OgcCollectionDocument, baseUrl: str
     bbox: document.extent?.spatial?.bbox?.[0],
     storageCrs: document.storageCrs ?? document.extent?.spatial?.crs,
     source: absolute(self, baseUrl),
-    style: document.style,
+    style: document['plaza:style'],
   };
   const tileset = links.find(
     (link) => link.rel === GEOVOLUMES_RELATION || (link.type?.includes('3dtiles') ?? false),

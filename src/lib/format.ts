@@ -1,0 +1,22 @@
+// Small formatting helpers for showing attribute names and values to people.
+
+/** 'yearOfConstruction' / 'year_of_construction' → 'Year of construction'. */
+export function humanizeName(name: string): string {
+  const spaced = name
+    .replace(/[_-]+/g, ' ')
+    .replace(/([a-z\d])([A-Z])/g, '$1 $2')
+    .trim()
+    .toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+/** A value as text: numbers with at most 2 decimals, lists joined, objects as JSON. Never HTML. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? String(value) : value.toFixed(2).replace(/\.?0+$/, '');
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) return value.map(formatValue).join(', ');
+  if (value === null || value === undefined) return '—';
+  return JSON.stringify(value);
+}
