@@ -2,11 +2,14 @@
 import type { PlazaConfig } from './config';
 import type { PlazaModule } from './http/module';
 import { createNgsiLdBrokerModule } from './ngsi-ld';
+import { createOgcModule } from './ogc/module';
 
 /** The subsystems that `config` asks for, in mounting order. */
 export async function selectModules(config: PlazaConfig): Promise<PlazaModule[]> {
   const modules: PlazaModule[] = [];
   // The embedded NGSI-LD broker serves /ngsi-ld/v1 unless an external broker is configured.
   if (!config.ngsiLd.url) modules.push(createNgsiLdBrokerModule(config));
+  // OGC API Features and 3D GeoVolumes at /ogc (also /collections, /conformance, /api).
+  modules.push(createOgcModule(config));
   return modules;
 }

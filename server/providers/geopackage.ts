@@ -287,10 +287,9 @@ export class GeoPackageProvider implements FeatureProvider {
         parameters.push(box[0], box[2], box[1], box[3]);
         return '(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)';
       });
-      // Features without geometry also match a bbox (they are not in the R-tree).
       sql =
-        `SELECT t.* FROM ${table} t WHERE t.${id} > ? AND (t.${id} IN (SELECT r.id FROM ${quote(this.#rtree)} r WHERE ${conditions.join(' OR ')})` +
-        ` OR t.${quote(this.#geometryColumn)} IS NULL) ORDER BY t.${id}`;
+        `SELECT t.* FROM ${table} t WHERE t.${id} > ? AND t.${id} IN (SELECT r.id FROM ${quote(this.#rtree)} r WHERE ${conditions.join(' OR ')})` +
+        ` ORDER BY t.${id}`;
     } else {
       sql = `SELECT * FROM ${table} WHERE ${id} > ? ORDER BY ${id}`;
     }

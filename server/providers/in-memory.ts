@@ -65,7 +65,6 @@ export class InMemoryFeatureStore {
   readonly features: PlazaFeature[];
   readonly #byId = new Map<string, PlazaFeature>();
   readonly #index = new RBush<IndexEntry>();
-  readonly #withoutGeometry: number[] = [];
   readonly bbox: BoundingBox | undefined;
 
   constructor(
@@ -78,10 +77,7 @@ export class InMemoryFeatureStore {
     features.forEach((feature, position) => {
       this.#byId.set(String(feature.id), feature);
       const box = boundingBoxOf(feature.geometry);
-      if (!box) {
-        this.#withoutGeometry.push(position);
-        return;
-      }
+      if (!box) return;
       entries.push({ minX: box[0], minY: box[1], maxX: box[2], maxY: box[3], position });
       extent = extent
         ? [
@@ -104,7 +100,7 @@ export class InMemoryFeatureStore {
   /** Store positions that may match, in store order. */
   #candidates(query: FeatureQuery): number[] {
     if (!query.bbox) return this.features.map((_, position) => position);
-    const positions = new Set<number>(this.#withoutGeometry);
+    const positions = new Set<number>();
     for (const box of query.bbox) {
       for (const entry of this.#index.search({ minX: box[0], minY: box[1], maxX: box[2], maxY: box[3] }))
         positions.add(entry.position);

@@ -13,7 +13,10 @@ export function toEpochMilliseconds(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Whether a feature's instant lies in an interval; features without a time match (OGC API Features 1, 7.15.4). */
+/**
+ * Whether a feature's instant lies in an interval. Only features that have a time can match (OGC API Features 1.0,
+ * /req/core/fc-time-response); a collection without a temporal property matches everything.
+ */
 export function matchesDatetime(
   feature: PlazaFeature,
   interval: TimeInterval,
@@ -21,7 +24,7 @@ export function matchesDatetime(
 ): boolean {
   if (!temporalProperty) return true;
   const time = toEpochMilliseconds(feature.properties?.[temporalProperty]);
-  if (time === undefined) return true;
+  if (time === undefined) return false;
   if (interval.start !== undefined && time < interval.start) return false;
   if (interval.end !== undefined && time > interval.end) return false;
   return true;
@@ -33,9 +36,10 @@ export function matchesQuery(
   query: FeatureQuery,
   temporalProperty: string | undefined,
 ): boolean {
-  if (query.bbox && feature.geometry) {
+  // Only features with a geometry that intersects the box match (/req/core/fc-bbox-response).
+  if (query.bbox) {
     const geometry = feature.geometry;
-    if (!query.bbox.some((box) => geometryIntersectsBox(geometry, box))) return false;
+    if (!geometry || !query.bbox.some((box) => geometryIntersectsBox(geometry, box))) return false;
   }
   if (query.datetime && !matchesDatetime(feature, query.datetime, temporalProperty)) return false;
   if (query.filter && !query.filter.evaluate(feature)) return false;
@@ -43,10 +47,7 @@ export function matchesQuery(
 }
 
 function compareValues(a: unknown, b: unknown): number {
-  // Nulls sort last in ascending order, as in PostgreSQL.
   if (a === b) return 0;
-  if (a === null || a === undefined) return 1;
-  if (b === null || b === undefined) return -1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   const left = String(a);
@@ -58,6 +59,12 @@ function compareValues(a: unknown, b: unknown): number {
 export function compareFeatures(sortBy: SortKey[]): (a: PlazaFeature, b: PlazaFeature) => number {
   return (a, b) => {
     for (const key of sortBy) {
+      // Missing values sort last in either direction.
+      const left = a.properties?.[key.property];
+      const right = b.properties?.[key.property];
+      const leftMissing = left === null || left === undefined;
+      const rightMissing = right === null || right === undefined;
+      if (leftMissing !== rightMissing) return leftMissing ? 1 : -1;
       const order = compareValues(a.properties?.[key.property], b.properties?.[key.property]);
       if (order !== 0) return key.direction === 'ascending' ? order : -order;
     }
