@@ -1,6 +1,7 @@
 // The layer list: which collections are shown, in which order, how opaque, and what state each is in.
 import { getContext, setContext } from 'svelte';
 import type { PlazaCollection } from '../data/collections';
+import type { BuildingStyleMode } from '../lib/building-styles';
 
 const KEY = Symbol('plaza-layers');
 
@@ -13,6 +14,8 @@ export class Layer {
   status = $state<LayerStatus>('loading');
   /** What went wrong, shown on the layer. */
   message = $state<string | undefined>(undefined);
+  /** What a 3D Tiles layer's buildings are coloured by. */
+  styleMode = $state<BuildingStyleMode>('plain');
   constructor(readonly collection: PlazaCollection) {}
 }
 

@@ -13,6 +13,8 @@ export interface SelectedFeature {
 
 export class SelectionStore {
   selected = $state<SelectedFeature | undefined>(undefined);
+  /** Show only the selected building (and its parts) in its layer. */
+  isolated = $state(false);
 }
 
 export function setSelectionStore(): SelectionStore {
