@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -222,15 +222,26 @@ describe('writeCityGml', () => {
     expect(model.envelope.srsName).toBe('urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837');
     expect(model.envelope.srsDimension).toBe('3');
     const { lower, upper } = model.envelope;
+    const outside: string[] = [];
     for (const parsed of model.buildings) {
       for (const { ring } of parsed.polygons.values()) {
         for (const point of ring) {
           for (let axis = 0; axis < 3; axis += 1) {
-            expect(point[axis]!).toBeGreaterThanOrEqual(lower[axis]! - 0.001);
-            expect(point[axis]!).toBeLessThanOrEqual(upper[axis]! + 0.001);
+            if (point[axis]! < lower[axis]! - 0.001 || point[axis]! > upper[axis]! + 0.001) {
+              outside.push(`${parsed.id}: ${point.join(' ')}`);
+            }
           }
         }
       }
+    }
+    expect(outside).toEqual([]);
+    // The envelope is tight: some building touches each side.
+    const all = model.buildings.flatMap((parsed) =>
+      [...parsed.polygons.values()].flatMap((polygon) => polygon.ring),
+    );
+    for (let axis = 0; axis < 3; axis += 1) {
+      expect(Math.min(...all.map((point) => point[axis]!))).toBeCloseTo(lower[axis]!, 3);
+      expect(Math.max(...all.map((point) => point[axis]!))).toBeCloseTo(upper[axis]!, 3);
     }
   });
 
@@ -321,6 +332,39 @@ describe('writeCityGml', () => {
       expect(unmatchedEdges(rings), parsed.id).toBe(0);
       expect(signedVolume(rings), parsed.id).toBeGreaterThan(0);
     }
+  });
+
+  it('writes a file that the GDAL GML driver reads as EPSG:25832 buildings with one LOD2 face per surface', async () => {
+    const gdalDirectory = join(directory, 'gdal');
+    await mkdir(gdalDirectory);
+    const gdalPath = join(gdalDirectory, 'district.gml');
+    const small = createDemoDistrict({ buildingCount: 40, seed: 11 });
+    await writeCityGml(small, gdalPath);
+    // GDAL resolves the lod2Solid's xlinks only when asked to.
+    const { stdout } = await run(
+      'ogrinfo',
+      ['-ro', '-al', '-q', '--config', 'GML_SKIP_RESOLVE_ELEMS', 'NONE', gdalPath],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    const features = stdout.split('OGRFeature(Building):').slice(1);
+    expect(features).toHaveLength(40);
+    const expectedFaces = { flat: 6, gabled: 7, hipped: 9 };
+    features.forEach((feature, index) => {
+      const building = small.buildings[index]!;
+      expect(feature).toContain(`gml_id (String) = ${building.id}`);
+      expect(feature).toContain(`function (Integer) = ${building.function.code}`);
+      expect(feature).toContain(`ThoroughfareName (String) = ${building.address.street}`);
+      const geometry = /POLYHEDRALSURFACE Z \((.*)\)/.exec(feature);
+      expect(geometry, building.id).not.toBeNull();
+      const faces = geometry![1]!.split('((').length - 1;
+      expect(faces).toBe(expectedFaces[building.roofType]);
+      const heights = [...geometry![1]!.matchAll(/[\d.]+ [\d.]+ ([\d.]+)/g)].map((match) => Number(match[1]));
+      expect(Math.max(...heights) - Math.min(...heights)).toBeCloseTo(building.measuredHeight, 2);
+    });
+    const { stdout: summary } = await run('ogrinfo', ['-ro', '-so', '-al', gdalPath]);
+    expect(summary).toContain('ID["EPSG",25832]');
   });
 
   it('escapes XML special characters in names and addresses', async () => {
