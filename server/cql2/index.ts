@@ -85,3 +85,10 @@ export function functionsOf(e: Cql2Expression): string[] {
   });
   return [...names];
 }
+export {
+  toSql,
+  spatialPrefilterBbox,
+  registerSqliteFunctions,
+  type Cql2SqlOptions,
+  type Cql2SqlResult,
+} from './sql';
