@@ -622,7 +622,11 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         throw new DataError(`cannot read the file (${message})`, file);
       if (/incorrect header check|unexpected end of file/i.test(message))
         throw new DataError(`corrupt gzip data (${message})`, file);
-      throw new DataError(`malformed XML: ${message.replace(/^[^:]*:\d+:\d+: /, '')}`, file, parser.line);
+      throw new DataError(
+        `malformed XML: ${message.replace(/^(?:[^:]*:)?\d+:\d+: /, '')}`,
+        file,
+        parser.line,
+      );
     }
   };
 

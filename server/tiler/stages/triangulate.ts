@@ -66,7 +66,10 @@ export interface HeightMapping {
   offset: number;
 }
 
-const MINIMUM_AREA = 1e-6;
+// A ring is degenerate below 1 cm² or when it is a sliver (area below 1e-6 × perimeter²): collinear points in a
+// projected CRS are not exactly collinear once placed on the ellipsoid.
+const MINIMUM_AREA = 1e-4;
+const MINIMUM_THINNESS = 1e-6;
 
 /**
  * Places and triangulates one object. Polygons that cannot be triangulated are reported through `onWarning`.
@@ -184,6 +187,7 @@ export function triangulatePolygon(
   let nx = 0;
   let ny = 0;
   let nz = 0;
+  let perimeter = 0;
   const count = exterior.length / 3;
   for (let index = 0; index < count; index++) {
     const next = (index + 1) % count;
@@ -196,9 +200,11 @@ export function triangulatePolygon(
     nx += (ay - by) * (az + bz);
     ny += (az - bz) * (ax + bx);
     nz += (ax - bx) * (ay + by);
+    perimeter += Math.hypot(bx - ax, by - ay, bz - az);
   }
   const length = Math.hypot(nx, ny, nz);
-  if (!(length / 2 > MINIMUM_AREA)) {
+  const area = length / 2;
+  if (!(area > MINIMUM_AREA && area > MINIMUM_THINNESS * perimeter * perimeter)) {
     onProblem('degenerate ring (zero area or collinear points)');
     return undefined;
   }

@@ -145,8 +145,19 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
     bytes += glb.length;
     options.onTile?.(uris.length);
     const children = node.children.map(writeNode);
+    // Padding depends on latitude, so the parent takes the union of its padded children to contain them exactly.
+    const region = regionOf(node.bounds);
+    for (const child of children) {
+      const inner = (child.boundingVolume as { region: number[] }).region;
+      region[0] = Math.min(region[0], inner[0]);
+      region[1] = Math.min(region[1], inner[1]);
+      region[2] = Math.max(region[2], inner[2]);
+      region[3] = Math.max(region[3], inner[3]);
+      region[4] = Math.min(region[4], inner[4]);
+      region[5] = Math.max(region[5], inner[5]);
+    }
     const tile: Record<string, unknown> = {
-      boundingVolume: { region: regionOf(node.bounds) },
+      boundingVolume: { region },
       geometricError: node.geometricError,
       refine: 'REPLACE',
       content: { uri },

@@ -1,0 +1,380 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from '@loaders.gl/core';
+import { Tiles3DLoader } from '@loaders.gl/3d-tiles';
+import validator from 'gltf-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataError, TilerUsageError, convertCityModels, ecefToGeodetic } from '../../../server/tiler/index';
+import type { ConversionSummary, ConvertOptions } from '../../../server/tiler/index';
+import { decodePrimitives, parseGlb, readPropertyTable } from './helpers/decode-glb';
+
+const SHARED = path.resolve('..', 'shared', 'data');
+const FIXTURES = path.resolve('test', 'fixtures', 'tiler');
+const temporary = mkdtempSync(path.join(tmpdir(), 'plaza-tiler-'));
+let runs = 0;
+
+afterAll(() => rmSync(temporary, { recursive: true, force: true }));
+
+async function convert(
+  inputs: string[],
+  options: Partial<ConvertOptions> = {},
+): Promise<{ summary: ConversionSummary; out: string }> {
+  const out = path.join(temporary, `run-${runs++}`);
+  const summary = await convertCityModels({ inputs, outDirectory: out, ...options });
+  return { summary, out };
+}
+
+interface Tile {
+  boundingVolume: { region: number[] };
+  geometricError: number;
+  refine?: string;
+  content?: { uri: string; url?: string };
+  children?: Tile[];
+}
+
+function walk(tile: Tile, visit: (tile: Tile, parent?: Tile) => void, parent?: Tile): void {
+  visit(tile, parent);
+  for (const child of tile.children ?? []) walk(child, visit, tile);
+}
+
+function readTileset(out: string): { geometricError: number; root: Tile; asset: { version: string } } {
+  return JSON.parse(readFileSync(path.join(out, 'tileset.json'), 'utf8'));
+}
+
+/** Independent reference (GDAL/PROJ): projected source point → ECEF, the height kept as given. */
+function expectedEcef(epsg: string, x: number, y: number, z: number): number[] {
+  const output = execFileSync('gdaltransform', ['-s_srs', epsg, '-t_srs', 'EPSG:4978'], {
+    input: `${x} ${y} ${z}\n`,
+  }).toString();
+  return output.trim().split(/\s+/).map(Number);
+}
+
+function allEcef(out: string): Float64Array[] {
+  return readdirSync(path.join(out, 'tiles')).flatMap((name) =>
+    decodePrimitives(parseGlb(readFileSync(path.join(out, 'tiles', name)))).map(
+      (primitive) => primitive.ecef,
+    ),
+  );
+}
+
+function nearestDistance(out: string, target: number[]): number {
+  let best = Infinity;
+  for (const ecef of allEcef(out)) {
+    for (let index = 0; index < ecef.length; index += 3) {
+      best = Math.min(
+        best,
+        Math.hypot(ecef[index] - target[0], ecef[index + 1] - target[1], ecef[index + 2] - target[2]),
+      );
+    }
+  }
+  return best;
+}
+
+/** Structure checks every tileset must pass; returns the number of tiles. */
+async function checkTileset(out: string): Promise<number> {
+  const tileset = readTileset(out);
+  expect(tileset.asset.version).toBe('1.1');
+  expect(tileset.geometricError).toBeGreaterThan(tileset.root.geometricError);
+  let tiles = 0;
+  const checks: Array<Promise<void>> = [];
+  walk(tileset.root, (tile, parent) => {
+    tiles++;
+    const [west, south, east, north, minimumHeight, maximumHeight] = tile.boundingVolume.region;
+    expect(west).toBeLessThan(east);
+    expect(south).toBeLessThan(north);
+    expect(minimumHeight).toBeLessThan(maximumHeight);
+    if (!tile.children) expect(tile.geometricError).toBe(0);
+    if (parent) {
+      // Children inside parents, geometric error decreasing.
+      const outer = parent.boundingVolume.region;
+      expect(west).toBeGreaterThanOrEqual(outer[0]);
+      expect(south).toBeGreaterThanOrEqual(outer[1]);
+      expect(east).toBeLessThanOrEqual(outer[2]);
+      expect(north).toBeLessThanOrEqual(outer[3]);
+      expect(minimumHeight).toBeGreaterThanOrEqual(outer[4]);
+      expect(maximumHeight).toBeLessThanOrEqual(outer[5]);
+      expect(tile.geometricError).toBeLessThan(parent.geometricError);
+    }
+    expect(tile.content?.url).toBeUndefined();
+    const uri = tile.content!.uri;
+    checks.push(
+      (async () => {
+        const glb = readFileSync(path.join(out, uri));
+        const report = await validator.validateBytes(new Uint8Array(glb));
+        expect(
+          report.issues.numErrors,
+          `${uri}: ${JSON.stringify(report.issues.messages.filter((message: { severity: number }) => message.severity === 0))}`,
+        ).toBe(0);
+        expect(report.issues.numWarnings).toBe(0);
+        // Content inside its tile's bounding region, heights included.
+        const low = [Infinity, Infinity, Infinity];
+        const high = [-Infinity, -Infinity, -Infinity];
+        for (const primitive of decodePrimitives(parseGlb(glb))) {
+          for (let index = 0; index < primitive.ecef.length; index += 3) {
+            const [longitude, latitude, height] = ecefToGeodetic(
+              primitive.ecef[index],
+              primitive.ecef[index + 1],
+              primitive.ecef[index + 2],
+            );
+            const point = [(longitude * Math.PI) / 180, (latitude * Math.PI) / 180, height];
+            for (let axis = 0; axis < 3; axis++) {
+              low[axis] = Math.min(low[axis], point[axis]);
+              high[axis] = Math.max(high[axis], point[axis]);
+            }
+          }
+        }
+        expect(low[0]).toBeGreaterThanOrEqual(west);
+        expect(high[0]).toBeLessThanOrEqual(east);
+        expect(low[1]).toBeGreaterThanOrEqual(south);
+        expect(high[1]).toBeLessThanOrEqual(north);
+        expect(low[2]).toBeGreaterThanOrEqual(minimumHeight);
+        expect(high[2]).toBeLessThanOrEqual(maximumHeight);
+      })(),
+    );
+  });
+  await Promise.all(checks);
+  // And the tileset reads back with loaders.gl.
+  const parsed = await parse(readFileSync(path.join(out, 'tileset.json')), Tiles3DLoader, {}, {
+    url: `file://${path.join(out, 'tileset.json')}`,
+  } as never);
+  expect((parsed as { root: { lodMetricValue: number } }).root.lodMetricValue).toBe(
+    tileset.root.geometricError,
+  );
+  return tiles;
+}
+
+describe('convertCityModels', () => {
+  const converted = new Map<string, { summary: ConversionSummary; out: string }>();
+  const expectedFeatures: Record<string, number> = {
+    // Building + BuildingPart + TINRelief (README: 1 Building + 1 BuildingPart; the file also holds a relief).
+    'citygml/Building_and_garage_LOD2_citygml2.0_EPSG25832.gml': 3,
+    'citygml/Building_and_garage_LOD2_citygml3.0_EPSG25832.gml': 3,
+    'citygml/Bedburg_LoD2_citygml2.0_UTM32-DHHN2016.gml': 104,
+    'citygml/citygml4j_lod2_buildings_citygml3.0_EPSG3068.gml': 100,
+    'citygml/plateau_53394517/53394517_bldg_6697_2_op_CityGML2.gml': 1,
+    'citygml/plateau_53394517/53394517_bldg_6697_2_op_CityGML3.gml': 1,
+    // 160 + 3 + 81 + 126 + 3 + 143 + 54 objects per the README.
+    'cityjson/delft_cityjson2.0_EPSG7415.city.json': 570,
+    // No CRS in these two (RD coordinates per the README): converted with --crs EPSG:28992.
+    'cityjson/rotterdam/rotterdam_subset_cityjson2.0.city.json': 16,
+    // 8 BuildingPart + the 1 of 4 Buildings that has geometry of its own (the other 3 are found through their parts).
+    'cityjson/DH_01_subs_cityjson1.1.city.json': 9,
+  };
+
+  beforeAll(async () => {
+    for (const file of Object.keys(expectedFeatures)) {
+      const crs = file.includes('rotterdam') || file.includes('DH_01') ? 'EPSG:28992' : undefined;
+      converted.set(file, await convert([path.join(SHARED, file)], { crs }));
+    }
+  }, 120_000);
+
+  it('converts every shared CityGML and CityJSON file into the expected number of features', () => {
+    for (const [file, count] of Object.entries(expectedFeatures))
+      expect(converted.get(file)!.summary.features, file).toBe(count);
+  });
+
+  it('writes GLBs that pass gltf-validator and tilesets whose structure holds, for every shared file', async () => {
+    for (const [file, { out, summary }] of converted) {
+      expect(await checkTileset(out), file).toBe(summary.tiles);
+    }
+  }, 120_000);
+
+  it('returns a clear error naming --crs for the invalid file, which declares no CRS', async () => {
+    const error = await convert([
+      path.join(SHARED, 'citygml/citygml4j_invalid_building_citygml3.0.gml'),
+    ]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).message).toMatch(/nothing usable.*declares no CRS.*--crs/);
+  });
+
+  it('refuses the local engineering CRS unless --crs places it', async () => {
+    const file = path.join(SHARED, 'citygml/Building_LOD1_citygml3.0_LocalEngineeringCRS.gml');
+    await expect(convert([file])).rejects.toThrow(/local engineering CRS.*--crs/);
+    const { summary } = await convert([file], { crs: 'EPSG:25832' });
+    // One Building and one TINRelief.
+    expect(summary.features).toBe(2);
+    expect(summary.crs).toBe('EPSG:25832');
+  });
+
+  it('places a known corner of Building_and_garage within 0.5 m of GDAL, with orthometric heights kept', () => {
+    // A wall corner in the file: 458875 5438350 112 (EPSG:25832 + DHHN92).
+    const target = expectedEcef('EPSG:25832', 458875, 5438350, 112);
+    for (const version of ['2.0', '3.0']) {
+      const { out, summary } = converted.get(
+        `citygml/Building_and_garage_LOD2_citygml${version}_EPSG25832.gml`,
+      )!;
+      expect(nearestDistance(out, target)).toBeLessThan(0.5);
+      expect(summary.crs).toBe('EPSG:25832 + DHHN92');
+      expect(summary.heightHandling).toMatch(/DHHN92.*kept.*no geoid/);
+    }
+  });
+
+  it('places a Bedburg corner (AdV URN) within 0.5 m of GDAL', () => {
+    const text = readFileSync(
+      path.join(SHARED, 'citygml/Bedburg_LoD2_citygml2.0_UTM32-DHHN2016.gml'),
+      'utf8',
+    );
+    const [x, y, z] = /<gml:pos>\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)/.exec(text)!.slice(1).map(Number);
+    const { out } = converted.get('citygml/Bedburg_LoD2_citygml2.0_UTM32-DHHN2016.gml')!;
+    expect(nearestDistance(out, expectedEcef('EPSG:25832', x, y, z))).toBeLessThan(0.5);
+  });
+
+  it('returns the same objects with bounds within centimetres for CityGML 2.0 and 3.0 of Building_and_garage', () => {
+    const index = (file: string) =>
+      JSON.parse(readFileSync(path.join(converted.get(file)!.out, 'ids.json'), 'utf8')).features as Record<
+        string,
+        { type: string; region: number[] }
+      >;
+    const version2 = Object.values(index('citygml/Building_and_garage_LOD2_citygml2.0_EPSG25832.gml')).sort(
+      (a, b) => a.type.localeCompare(b.type),
+    );
+    const version3 = Object.values(index('citygml/Building_and_garage_LOD2_citygml3.0_EPSG25832.gml')).sort(
+      (a, b) => a.type.localeCompare(b.type),
+    );
+    expect(version3.map((entry) => entry.type)).toEqual(version2.map((entry) => entry.type));
+    version2.forEach((entry, position) => {
+      const other = version3[position].region;
+      entry.region.forEach((value, axis) =>
+        expect(Math.abs(value - other[axis]) * (axis < 4 ? 111_320 : 1)).toBeLessThan(0.02),
+      );
+    });
+  });
+
+  it('adds the height offset to every height', async () => {
+    const file = path.join(SHARED, 'citygml/Building_and_garage_LOD2_citygml2.0_EPSG25832.gml');
+    const { out, summary } = await convert([file], { heightOffset: 47.3 });
+    expect(nearestDistance(out, expectedEcef('EPSG:25832', 458875, 5438350, 159.3))).toBeLessThan(0.5);
+    expect(summary.heightHandling).toMatch(/\+47\.3 m offset/);
+  });
+
+  it('writes the same geometry without quantization when compress is false', async () => {
+    const file = path.join(SHARED, 'citygml/Building_and_garage_LOD2_citygml2.0_EPSG25832.gml');
+    const { out } = await convert([file], { compress: false });
+    const glb = parseGlb(readFileSync(path.join(out, 'tiles', '0-0-0.glb')));
+    expect(glb.json.extensionsUsed).not.toContain('KHR_mesh_quantization');
+    expect(nearestDistance(out, expectedEcef('EPSG:25832', 458875, 5438350, 112))).toBeLessThan(0.05);
+    await checkTileset(out);
+  });
+
+  it('keeps attributes, persistent ids, parent ids and materials in the tiles and the id index', async () => {
+    const { out, summary } = await convert([path.join(FIXTURES, 'xlinks-holes-parts_citygml2.0.gml')]);
+    expect(summary.features).toBe(3);
+    expect(summary.crs).toBe('EPSG:25832');
+    // The degenerate ring of B1 is skipped with a warning naming the object and its line.
+    expect(
+      summary.warnings.some(
+        (warning) =>
+          warning.line !== undefined && /B1: 1 polygon\(s\) skipped .*degenerate/.test(warning.message),
+      ),
+    ).toBe(true);
+    const glb = parseGlb(readFileSync(path.join(out, 'tiles', '0-0-0.glb')));
+    const rows = readPropertyTable(glb);
+    const building = rows.find((row) => row.id === 'B1')!;
+    expect(building).toMatchObject({
+      type: 'Building',
+      owner: 'city',
+      rooms: 7,
+      yearOfConstruction: 1990,
+      measuredHeight: 6.5,
+      lod: 2,
+    });
+    const part = rows.find((row) => row.id === 'BP1')!;
+    expect(part.parentId).toBe('B2');
+    const primitives = decodePrimitives(glb);
+    const partRow = rows.indexOf(part);
+    const red = primitives.find((primitive) => primitive.featureIds.includes(partRow))!;
+    expect(red.baseColor).toEqual([1, 0, 0, 1]);
+    const index = JSON.parse(readFileSync(path.join(out, 'ids.json'), 'utf8'));
+    expect(index.features.B1.tile).toBe('tiles/0-0-0.glb');
+    expect(index.features.BP1.parentId).toBe('B2');
+    // B2 has no geometry of its own: the index finds it through its part.
+    expect(index.features.B2.parts).toEqual(['BP1']);
+    const [west, south, east, north, minimumHeight, maximumHeight] = index.features.B1.region;
+    expect(minimumHeight).toBeCloseTo(100, 1);
+    expect(maximumHeight).toBeCloseTo(105, 1);
+    expect(east).toBeGreaterThan(west);
+    expect(north).toBeGreaterThan(south);
+    await checkTileset(out);
+  });
+
+  it('builds a quadtree with coarse parents when the leaf budget is small', async () => {
+    const { out, summary } = await convert(
+      [path.join(SHARED, 'citygml/Bedburg_LoD2_citygml2.0_UTM32-DHHN2016.gml')],
+      { maximumLeafVertices: 500 },
+    );
+    expect(summary.tiles).toBeGreaterThan(5);
+    expect(await checkTileset(out)).toBe(summary.tiles);
+    const tileset = readTileset(out);
+    expect(tileset.root.children!.length).toBeGreaterThan(0);
+    expect(tileset.root.refine).toBe('REPLACE');
+    // Every building is in exactly one leaf, and the index says which.
+    const index = JSON.parse(readFileSync(path.join(out, 'ids.json'), 'utf8')).features as Record<
+      string,
+      { tile: string; feature: number }
+    >;
+    expect(Object.keys(index)).toHaveLength(104);
+    const leaves = new Set<string>();
+    walk(tileset.root, (tile) => {
+      if (!tile.children) leaves.add(tile.content!.uri);
+    });
+    for (const entry of Object.values(index)) expect(leaves.has(entry.tile)).toBe(true);
+    // The root's coarse content holds one prism (5 faces) per building, at most.
+    const root = parseGlb(readFileSync(path.join(out, tileset.root.content!.uri)));
+    expect(readPropertyTable(root).length).toBeLessThanOrEqual(104);
+  });
+
+  it('selects object types with --types', async () => {
+    const { summary } = await convert([path.join(SHARED, 'cityjson/delft_cityjson2.0_EPSG7415.city.json')], {
+      types: ['Bridge', 'WaterBody'],
+    });
+    expect(summary.features).toBe(6);
+  });
+
+  it('skips a duplicate id with a warning at its line and keeps the first', async () => {
+    const { summary } = await convert([path.join(FIXTURES, 'duplicate-ids_citygml2.0.gml')]);
+    expect(summary.features).toBe(3);
+    const duplicate = summary.warnings.find((warning) => /duplicate id BP1/.test(warning.message))!;
+    expect(duplicate.line).toBe(83);
+  });
+
+  it('keeps the objects before malformed XML and lists the error with file and line', async () => {
+    const file = path.join(FIXTURES, 'malformed_citygml2.0.gml');
+    const { summary } = await convert([file]);
+    expect(summary.features).toBe(1);
+    expect(summary.warnings).toContainEqual(
+      expect.objectContaining({ file, line: 14, message: expect.stringMatching(/malformed XML/) }),
+    );
+  });
+
+  it('returns a clear error for an unknown CRS and for an XXE attempt', async () => {
+    await expect(convert([path.join(FIXTURES, 'unknown-crs_citygml2.0.gml')])).rejects.toThrow(
+      /EPSG:99999.*--crs/,
+    );
+    const xxe = await convert([path.join(FIXTURES, 'xxe_citygml2.0.gml')]).catch((caught: unknown) => caught);
+    expect(xxe).toBeInstanceOf(DataError);
+    expect((xxe as DataError).message).toMatch(/DOCTYPE with entity declarations refused/);
+  });
+
+  it('warns about textures whose images are missing and falls back to colours', () => {
+    const { summary } = converted.get('cityjson/rotterdam/rotterdam_subset_cityjson2.0.city.json')!;
+    expect(summary.warnings.some((warning) => /texture/.test(warning.message))).toBe(true);
+  });
+
+  it('throws TilerUsageError for a --crs it cannot resolve and for no inputs', async () => {
+    await expect(
+      convert([path.join(FIXTURES, 'xlinks-holes-parts_citygml2.0.gml')], { crs: 'EPSG:123456' }),
+    ).rejects.toThrow(TilerUsageError);
+    await expect(convert([])).rejects.toThrow(TilerUsageError);
+  });
+
+  it('converts a folder of mixed inputs in one run', async () => {
+    const { summary } = await convert([
+      path.join(SHARED, 'citygml', 'plateau_53394517'),
+      path.join(FIXTURES, 'small_cityjsonseq.city.jsonl'),
+    ]);
+    expect(summary.features).toBe(3);
+    expect(summary.crs.split('; ').sort()).toEqual(['EPSG:28992 + NAP', 'EPSG:6668 + JGD2011 vertical']);
+  });
+});

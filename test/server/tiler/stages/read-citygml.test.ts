@@ -1,0 +1,163 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DataError } from '../../../../server/tiler/errors';
+import type { ConversionWarning } from '../../../../server/tiler/errors';
+import type { CityObjectRecord } from '../../../../server/tiler/model';
+import { readCityGml } from '../../../../server/tiler/stages/read-citygml';
+import type { CityGmlReadOptions } from '../../../../server/tiler/stages/read-citygml';
+
+const FIXTURES = path.resolve('test', 'fixtures', 'tiler');
+const SHARED = path.resolve('..', 'shared', 'data', 'citygml');
+const XLINKS = path.join(FIXTURES, 'xlinks-holes-parts_citygml2.0.gml');
+const temporary = mkdtempSync(path.join(tmpdir(), 'plaza-read-citygml-'));
+
+afterAll(() => rmSync(temporary, { recursive: true, force: true }));
+
+async function read(file: string, options: Partial<CityGmlReadOptions> = {}) {
+  const records: CityObjectRecord[] = [];
+  const warnings: ConversionWarning[] = [];
+  const result = await readCityGml(file, {
+    onObject: (record) => records.push(record),
+    onWarning: (warning) => warnings.push(warning),
+    ...options,
+  });
+  return { records, warnings, result, byId: new Map(records.map((record) => [record.id, record])) };
+}
+
+describe('readCityGml', () => {
+  it('returns xlinked surfaces with and without "#", including a target defined in a later member', async () => {
+    const { byId } = await read(XLINKS);
+    const building = byId.get('B1')!;
+    expect(building.lod).toBe(2);
+    // Ground (with hole), degenerate ground, wall (referenced and defined: once), and the forward-referenced roof.
+    expect(building.polygons).toHaveLength(4);
+    const ground = building.polygons.find(
+      (polygon) => polygon.kind === 'ground' && polygon.rings.length === 2,
+    )!;
+    expect(ground.rings[1]).toEqual([
+      458904, 5438404, 100, 458906, 5438404, 100, 458906, 5438406, 100, 458904, 5438406, 100,
+    ]);
+    const roof = building.polygons.find((polygon) => polygon.rings[0][2] === 105)!;
+    expect(roof.rings[0]).toHaveLength(12);
+  });
+
+  it('returns only the highest LOD, never two LODs merged, and the lower one when --lod asks', async () => {
+    const highest = (await read(XLINKS)).byId.get('B1')!;
+    expect(highest.polygons.some((polygon) => polygon.rings[0][2] === 104)).toBe(false);
+    const lod1 = (await read(XLINKS, { lod: 1 })).byId.get('B1')!;
+    expect(lod1.lod).toBe(1);
+    expect(lod1.polygons).toHaveLength(1);
+    expect(lod1.polygons[0].rings[0]).toEqual([
+      458900, 5438400, 104, 458910, 5438400, 104, 458910, 5438410, 104, 458900, 5438410, 104,
+    ]);
+  });
+
+  it('returns attributes, generic attributes and the root envelope srsName', async () => {
+    const { byId, result } = await read(XLINKS);
+    expect(result.version).toBe('2.0');
+    expect(result.rootSrsName).toBe('urn:ogc:def:crs:EPSG::25832');
+    const building = byId.get('B1')!;
+    expect(building.srsName).toBe('urn:ogc:def:crs:EPSG::25832');
+    expect(building.attributes).toMatchObject({
+      name: 'Forward reference house',
+      owner: 'city',
+      rooms: 7,
+      yearOfConstruction: 1990,
+      measuredHeight: 6.5,
+    });
+  });
+
+  it('returns a BuildingPart with its parent id and its X3DMaterial colour', async () => {
+    const { byId } = await read(XLINKS);
+    expect(byId.has('B2')).toBe(false);
+    const part = byId.get('BP1')!;
+    expect(part.parentId).toBe('B2');
+    expect(part.type).toBe('BuildingPart');
+    expect(part.polygons[0].color).toEqual([1, 0, 0, 1]);
+  });
+
+  it('returns only the accepted types when a type filter is given', async () => {
+    const { records } = await read(XLINKS, { acceptType: (type) => type === 'GenericCityObject' });
+    expect(records.map((record) => record.id)).toEqual(['G1']);
+  });
+
+  it('reads gzipped files the same as plain ones', async () => {
+    const gzipped = path.join(temporary, 'xlinks.gml.gz');
+    writeFileSync(gzipped, gzipSync(readFileSync(XLINKS)));
+    const plain = await read(XLINKS);
+    const compressed = await read(gzipped);
+    expect(compressed.records.map((record) => record.polygons)).toEqual(
+      plain.records.map((record) => record.polygons),
+    );
+  });
+
+  it('returns the same objects and polygons for the CityGML 2.0 and 3.0 Building_and_garage pair', async () => {
+    const version2 = await read(path.join(SHARED, 'Building_and_garage_LOD2_citygml2.0_EPSG25832.gml'));
+    const version3 = await read(path.join(SHARED, 'Building_and_garage_LOD2_citygml3.0_EPSG25832.gml'));
+    expect(version3.result.version).toBe('3.0');
+    const summary = (records: CityObjectRecord[]) =>
+      records.map((record) => ({
+        type: record.type,
+        parent: Boolean(record.parentId),
+        polygons: record.polygons.length,
+        kinds: record.polygons.map((polygon) => polygon.kind).sort(),
+      }));
+    expect(summary(version3.records)).toEqual(summary(version2.records));
+    expect(version2.records.map((record) => record.type).sort()).toEqual([
+      'Building',
+      'BuildingPart',
+      'TINRelief',
+    ]);
+  });
+
+  it('throws a DataError with file and line when the XML is malformed, after emitting the objects before it', async () => {
+    const file = path.join(FIXTURES, 'malformed_citygml2.0.gml');
+    const records: CityObjectRecord[] = [];
+    const error = await readCityGml(file, {
+      onObject: (record) => records.push(record),
+      onWarning: () => undefined,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).file).toBe(file);
+    expect((error as DataError).line).toBe(14);
+    expect((error as DataError).message).toMatch(/malformed XML/);
+    expect(records.map((record) => record.id)).toEqual(['M1']);
+  });
+
+  it('throws a DataError when the file is truncated', async () => {
+    const truncated = path.join(temporary, 'truncated.gml');
+    const text = readFileSync(XLINKS, 'utf8');
+    writeFileSync(truncated, text.slice(0, Math.floor(text.length * 0.6)));
+    await expect(read(truncated)).rejects.toThrow(DataError);
+  });
+
+  it('refuses a DOCTYPE with entities and never reads the external entity', async () => {
+    const error = await read(path.join(FIXTURES, 'xxe_citygml2.0.gml')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).message).toMatch(/DOCTYPE with entity declarations refused/);
+    expect((error as DataError).message).not.toMatch(/root:/);
+  });
+
+  it('throws a DataError naming the file when it does not exist', async () => {
+    await expect(read(path.join(temporary, 'missing.gml'))).rejects.toThrow(/cannot read the file/);
+  });
+
+  it('returns 100 buildings for the citygml4j CityGML 3.0 file and 104 for Bedburg', async () => {
+    expect(
+      (await read(path.join(SHARED, 'citygml4j_lod2_buildings_citygml3.0_EPSG3068.gml'))).records.filter(
+        (record) => record.type === 'Building',
+      ),
+    ).toHaveLength(100);
+    const bedburg = await read(path.join(SHARED, 'Bedburg_LoD2_citygml2.0_UTM32-DHHN2016.gml'));
+    expect(bedburg.records).toHaveLength(104);
+    expect(bedburg.warnings).toEqual([]);
+    // Solids xlink to the thematic surfaces: each face once (a box house has at least 5 faces, never doubled).
+    for (const record of bedburg.records) {
+      const keys = record.polygons.map((polygon) => polygon.rings[0].join(','));
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+  });
+});
