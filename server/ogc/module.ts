@@ -7,11 +7,13 @@ import { GeoPackageProvider } from '../providers/geopackage';
 import { createProvider } from '../providers/registry';
 import { CollectionCatalog } from './catalog';
 import { loadCollectionsConfig } from './collections-config';
+import { createCql2FilterEngine } from './filter';
 import { OgcService, OGC_BASE_PATH, type FilterEngine } from './service';
 
 /** Options of {@link createOgcModule}, for tests and embedding. */
 export interface OgcModuleOptions {
-  filterEngine?: FilterEngine;
+  /** The CQL2 filter engine (default server/cql2's); false serves no `filter` parameter. */
+  filterEngine?: FilterEngine | false;
 }
 
 /** Builds the catalog a configuration asks for. @throws CollectionsConfigError, or Error when a source cannot open */
@@ -74,7 +76,8 @@ export function createOgcModule(config: PlazaConfig, options: OgcModuleOptions =
       const service = new OgcService({
         catalog,
         internalToken: config.ogc.internalToken,
-        filterEngine: options.filterEngine,
+        filterEngine:
+          options.filterEngine === false ? undefined : (options.filterEngine ?? createCql2FilterEngine()),
       });
       health.register('ogc', () => ({
         status: 'ok',

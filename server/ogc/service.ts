@@ -13,7 +13,7 @@ import {
   type ProviderDescription,
 } from '../providers/provider';
 import type { CollectionCatalog, CollectionEntry, FeatureCollectionEntry } from './catalog';
-import { BASE_CONFORMANCE, FILTER_CONFORMANCE } from './conformance';
+import { BASE_CONFORMANCE, filterConformance } from './conformance';
 import { CRS84, CRS84H, collectionCrsList, crsUri, createOutputTransform, type OgcCrs } from './crs';
 import { anchor, escapeHtml, formatValue, renderFacts, renderPage, renderTable, type HtmlLink } from './html';
 import { buildOpenApi } from './openapi';
@@ -68,7 +68,8 @@ export interface FilterEngine {
    */
   createPredicate(
     filter: string,
-    language: 'cql2-text' | 'cql2-json',
+    /** `cql2-text`, `cql2-json` or `cql-text` (GDAL 3.6's name, read as CQL2 text with legacy forms). */
+    language: string,
     filterCrs: string | undefined,
     description: ProviderDescription,
   ): FeaturePredicate;
@@ -106,7 +107,7 @@ export class OgcService {
 
   /** Declared conformance classes. */
   conformance(): string[] {
-    return [...BASE_CONFORMANCE, ...(this.#filterEngine ? FILTER_CONFORMANCE : [])];
+    return [...BASE_CONFORMANCE, ...(this.#filterEngine ? filterConformance() : [])];
   }
 
   #authorised(request: FastifyRequest): boolean {
@@ -518,13 +519,10 @@ export class OgcService {
       throw invalidParameter(language !== undefined ? 'filter-lang' : 'filter-crs', 'given without filter');
     }
     if (filter !== undefined && this.#filterEngine) {
-      const lang =
-        language === undefined || language === 'cql2-text' || language === 'cql-text'
-          ? 'cql2-text'
-          : language === 'cql2-json'
-            ? 'cql2-json'
-            : undefined;
-      if (!lang) throw invalidParameter('filter-lang', `'${language}' is not one of cql2-text, cql2-json`);
+      const lang = language ?? 'cql2-text';
+      if (!['cql2-text', 'cql2-json', 'cql-text'].includes(lang)) {
+        throw invalidParameter('filter-lang', `'${lang}' is not one of cql2-text, cql2-json, cql-text`);
+      }
       predicates.push(this.#filterEngine.createPredicate(filter, lang, filterCrs, description));
     }
     if (predicates.length === 1) providerQuery.filter = predicates[0];

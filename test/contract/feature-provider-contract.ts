@@ -8,6 +8,7 @@ import type {
   PlazaFeature,
 } from '../../server/providers/provider';
 import { idsOf } from '../server/ogc/fixtures';
+import { createCql2FilterEngine } from '../../server/ogc/filter';
 
 const query = (partial: Partial<FeatureQuery>): FeatureQuery => ({ limit: 100, offset: 0, ...partial });
 
@@ -169,6 +170,31 @@ export function runFeatureProviderContract(name: string, open: () => Promise<Fea
         'Gamma',
         'Theta',
       ]);
+    });
+
+    it.each([
+      ["category = 'park'", [1, 3, 6, 8]],
+      ['visits BETWEEN 3 AND 7', [1, 2, 5, 10]],
+      ['height IS NULL', [7]],
+      ["name LIKE '%ta'", [2, 4, 6, 7, 8, 9]],
+      ['S_INTERSECTS(geometry, BBOX(8.645, 49.865, 8.675, 49.895))', [1, 2, 3, 10]],
+      [
+        'S_INTERSECTS(geometry, POLYGON((8.695 49.85, 8.705 49.85, 8.705 49.915, 8.695 49.915, 8.695 49.85)))',
+        [5, 6],
+      ],
+      ["T_BEFORE(observed, TIMESTAMP('2024-02-20T12:00:00Z'))", [1]],
+      ["open = true AND category <> 'shop'", [1, 3, 9, 10]],
+      ['NOT (visits < 10) OR height < 4', [4, 8, 9]],
+    ])('evaluates the CQL2 filter %s to the same features as every provider', async (text, expected) => {
+      const description = await provider.describe();
+      const filter = createCql2FilterEngine().createPredicate(
+        text as string,
+        'cql2-text',
+        undefined,
+        description,
+      );
+      const page = await provider.queryFeatures(query({ filter }));
+      expect(idsOf(page.features)).toEqual(expected);
     });
 
     it('returns one feature by id and undefined for an unknown id', async () => {

@@ -433,6 +433,96 @@ describe('ogc service', () => {
     });
   });
 
+  describe('filter (Part 3, CQL2)', () => {
+    const filtered = async (filter: string, extra = '') =>
+      idsOf((await items(`filter=${encodeURIComponent(filter)}${extra}`)).body.features);
+
+    it('declares the filter conformance classes', async () => {
+      const { body } = await getJson<{ conformsTo: string[] }>('/conformance');
+      for (const uri of [
+        'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter',
+        'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter',
+        'http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2',
+        'http://www.opengis.net/spec/cql2/1.0/conf/cql2-text',
+        'http://www.opengis.net/spec/cql2/1.0/conf/cql2-json',
+      ]) {
+        expect(body.conformsTo).toContain(uri);
+      }
+    });
+
+    it('evaluates CQL2-text comparisons, LIKE, BETWEEN, IN, IS NULL and CASEI', async () => {
+      expect(await filtered("category = 'park'")).toEqual([1, 3, 6, 8]);
+      expect(await filtered("name LIKE 'G%'")).toEqual([3]);
+      expect(await filtered('visits BETWEEN 3 AND 7')).toEqual([1, 2, 5, 10]);
+      expect(await filtered("category IN ('school', 'café')")).toEqual([4, 9, 10]);
+      expect(await filtered('height IS NULL')).toEqual([7]);
+      expect(await filtered("CASEI(name) = casei('ALPHA')")).toEqual([1]);
+    });
+
+    it('evaluates spatial and temporal functions', async () => {
+      expect(await filtered('S_INTERSECTS(geometry, BBOX(8.645, 49.865, 8.675, 49.895))')).toEqual([
+        1, 2, 3, 10,
+      ]);
+      expect(await filtered("T_AFTER(observed, TIMESTAMP('2024-08-01T00:00:00Z'))")).toEqual([8, 9, 10]);
+    });
+
+    it('reads CQL2-JSON and the cql-text name GDAL 3.6 sends', async () => {
+      const json = JSON.stringify({ op: '=', args: [{ property: 'category' }, 'park'] });
+      expect(await filtered(json, '&filter-lang=cql2-json')).toEqual([1, 3, 6, 8]);
+      expect(await filtered("category = 'park'", '&filter-lang=cql-text')).toEqual([1, 3, 6, 8]);
+    });
+
+    it('ANDs filter with bbox and queryable parameters, and pages the result through next links', async () => {
+      expect(await filtered('visits > 2', '&bbox=8.645,49.865,8.675,49.895')).toEqual([1, 2, 10]);
+      expect(await filtered('visits > 2', '&category=shop')).toEqual([2, 5, 7]);
+      let url: string | undefined =
+        `${server.base}/collections/places-geojson/items?limit=2&filter=${encodeURIComponent('visits >= 4')}`;
+      const seen: number[] = [];
+      let matched: number | undefined;
+      while (url) {
+        const { body }: { body: FeatureCollectionBody } = await getJson<FeatureCollectionBody>(url);
+        matched ??= body.numberMatched;
+        seen.push(...body.features.map((feature) => feature.id));
+        url = body.links.find((link) => link.rel === 'next')?.href;
+      }
+      // visits >= 4: Beta 7, Delta 12, Epsilon 4, Eta 9, Iota 20, Kappa 5.
+      expect(seen).toEqual([2, 4, 5, 7, 9, 10]);
+      expect(matched).toBe(6);
+    });
+
+    it.each([
+      ['filter', 'nope = 1'],
+      ['filter', 'name = '],
+      ['filter', "name = 'x' AND"],
+      ['filter', ''],
+      ['filter', 'S_INTERSECTS(geometry, POINT(1))'],
+      ['filter', 'unknownFunction(name) = 1'],
+    ])('answers 400 naming %s for %j', async (name, value) => {
+      const { status, body } = await getJson<{ detail: string }>(
+        `/collections/places/items?${name}=${encodeURIComponent(value)}`,
+      );
+      expect(status).toBe(400);
+      expect(body.detail).toContain(`'${name}'`);
+    });
+
+    it('answers 400 for an unknown filter-lang, an unsupported filter-crs and filter-lang without filter', async () => {
+      const detail = async (query: string) => {
+        const { status, body } = await getJson<{ detail: string }>(`/collections/places/items?${query}`);
+        expect(status).toBe(400);
+        return body.detail;
+      };
+      expect(await detail(`filter=${encodeURIComponent("name = 'x'")}&filter-lang=xml`)).toContain(
+        "'filter-lang'",
+      );
+      expect(
+        await detail(
+          `filter=${encodeURIComponent("name = 'x'")}&filter-crs=${encodeURIComponent(`${EPSG}3857`)}`,
+        ),
+      ).toContain("'filter-crs'");
+      expect(await detail('filter-lang=cql2-text')).toContain("'filter-lang'");
+    });
+  });
+
   describe('html', () => {
     it('renders every resource as escaped, accessible HTML with a link to open the collection in the viewer', async () => {
       for (const path of [
