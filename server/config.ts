@@ -49,6 +49,19 @@ const ENVIRONMENT_SCHEMA = z.object({
     .positive('expected > 0')
     .max(100_000)
     .default(5),
+  PLAZA_LIVE_MODE: z
+    .enum(['subscription', 'polling'], { message: "expected 'subscription' or 'polling'" })
+    .default('subscription'),
+  PLAZA_LIVE_CHECK_SECONDS: z.coerce
+    .number({ message: 'expected a number' })
+    .positive('expected > 0')
+    .max(3600)
+    .default(10),
+  PLAZA_LIVE_POLL_SECONDS: z.coerce
+    .number({ message: 'expected a number' })
+    .positive('expected > 0')
+    .max(3600)
+    .default(2),
   PLAZA_COLLECTIONS: OPTIONAL_TEXT.default(''),
   PLAZA_INTERNAL_TOKEN: OPTIONAL_TEXT.default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -84,6 +97,9 @@ export interface PlazaConfig {
   simulator: boolean;
   /** Simulator updates per second across all sensors (default 5). */
   simulatorRate: number;
+  /** The live relay (/live): `subscription` (the broker notifies Plaza) or `polling` (for brokers that cannot reach
+   * Plaza); seconds between subscription checks and re-syncs (default 10) and between polls (default 2). */
+  live: { mode: 'subscription' | 'polling'; checkIntervalSeconds: number; pollIntervalSeconds: number };
   /** OGC API Features: the collections config file (absolute; default none: the built-in collections) and the
    * bearer token that unlocks internal collections (default none: internal collections stay hidden). */
   ogc: { collectionsFile: string | undefined; internalToken: string | undefined };
@@ -129,6 +145,11 @@ export function parseConfig(
     broker: { historyRetentionDays: env.NGSI_LD_HISTORY_RETENTION_DAYS, maxLimit: env.NGSI_LD_MAX_LIMIT },
     simulator: env.PLAZA_SIMULATOR,
     simulatorRate: env.PLAZA_SIMULATOR_RATE,
+    live: {
+      mode: env.PLAZA_LIVE_MODE,
+      checkIntervalSeconds: env.PLAZA_LIVE_CHECK_SECONDS,
+      pollIntervalSeconds: env.PLAZA_LIVE_POLL_SECONDS,
+    },
     ogc: {
       collectionsFile: env.PLAZA_COLLECTIONS ? resolve(baseDirectory, env.PLAZA_COLLECTIONS) : undefined,
       internalToken: env.PLAZA_INTERNAL_TOKEN,
