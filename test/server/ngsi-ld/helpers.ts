@@ -65,7 +65,11 @@ export interface TestBroker {
 
 /** Starts Plaza with only the broker module, on a fresh (or given) data folder. */
 export async function startTestBroker(
-  options: NgsiLdBrokerOptions & { directory?: string; maxLimit?: number } = {},
+  options: NgsiLdBrokerOptions & {
+    directory?: string;
+    maxLimit?: number;
+    historyRetentionDays?: number;
+  } = {},
 ): Promise<TestBroker> {
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'plaza-broker-'));
   const config = parseConfig({
@@ -73,6 +77,7 @@ export async function startTestBroker(
     PORT: '0',
     HOST: '127.0.0.1',
     NGSI_LD_MAX_LIMIT: String(options.maxLimit ?? 1000),
+    NGSI_LD_HISTORY_RETENTION_DAYS: String(options.historyRetentionDays ?? 30),
   });
   const module = createNgsiLdBrokerModule(config, {
     ...options,
