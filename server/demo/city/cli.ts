@@ -3,8 +3,15 @@
 import { mkdir, rename, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeCityGml } from './citygml-writer';
-import { createDemoDistrict, DEFAULT_BUILDING_COUNT, DEFAULT_SEED, MAXIMUM_BUILDING_COUNT } from './district';
+import { computeEnvelope, writeCityGml } from './citygml-writer';
+import {
+  DEFAULT_BUILDING_COUNT,
+  DEFAULT_SEED,
+  DEMO_DISTRICT_NAME,
+  generateDemoBuildings,
+  MAXIMUM_BUILDING_COUNT,
+  projectToWgs84,
+} from './district';
 
 const USAGE = `usage: npm run demo:city -- --buildings N --out <file.gml> [--seed S]
   --buildings N   number of buildings (default ${DEFAULT_BUILDING_COUNT}, at most ${MAXIMUM_BUILDING_COUNT})
@@ -47,33 +54,42 @@ async function main(argv: string[]): Promise<void> {
   }
   const outPath = resolve(values.out);
   const started = performance.now();
-  const district = createDemoDistrict({ buildingCount, seed });
-  const generated = performance.now();
+  // Two passes over the deterministic generator, the first for the root envelope, so that no more than one block of
+  // buildings is ever in memory, however large the city.
+  const envelope = computeEnvelope(generateDemoBuildings({ buildingCount, seed }));
+  const measured = performance.now();
   await mkdir(dirname(outPath), { recursive: true });
   const temporaryPath = `${outPath}.${process.pid}.partial`;
   const tty = process.stderr.isTTY;
-  const result = await writeCityGml(district, temporaryPath, {
-    onProgress: tty
-      ? ({ buildings, bytes }) => {
-          const percent = ((100 * buildings) / buildingCount).toFixed(0).padStart(3);
-          process.stderr.write(
-            `\r${percent}% ${buildings.toLocaleString('en')} / ${buildingCount.toLocaleString('en')} buildings, ` +
-              `${(bytes / 1e6).toFixed(1)} MB`,
-          );
-        }
-      : undefined,
-  });
+  const result = await writeCityGml(
+    { name: DEMO_DISTRICT_NAME, buildings: generateDemoBuildings({ buildingCount, seed }) },
+    temporaryPath,
+    {
+      envelope,
+      onProgress: tty
+        ? ({ buildings, bytes }) => {
+            const percent = ((100 * buildings) / buildingCount).toFixed(0).padStart(3);
+            process.stderr.write(
+              `\r${percent}% ${buildings.toLocaleString('en')} / ${buildingCount.toLocaleString('en')} buildings, ` +
+                `${(bytes / 1e6).toFixed(1)} MB`,
+            );
+          }
+        : undefined,
+    },
+  );
   // Readers never see a half-written file.
   await rename(temporaryPath, outPath);
   if (tty) process.stderr.write('\n');
   const seconds = (performance.now() - started) / 1000;
   const size = (await stat(outPath)).size;
+  const [west, south] = projectToWgs84([envelope.lowerCorner[0], envelope.lowerCorner[1]]);
+  const [east, north] = projectToWgs84([envelope.upperCorner[0], envelope.upperCorner[1]]);
   process.stdout.write(
-    `demo:city wrote ${outPath}: ${result.buildings} buildings, ${district.streets.length} streets, ` +
-      `${district.blocks.length} blocks, ${district.parks.length} parks, ${district.trees.length} trees in ` +
-      `${district.districts.length} quarters; ${(size / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s ` +
-      `(generate ${((generated - started) / 1000).toFixed(1)} s); ${district.name}, EPSG:25832, ` +
-      `bounds ${district.bounds.map((value) => value.toFixed(5)).join(',')} (seed ${seed})\n`,
+    `demo:city wrote ${outPath}: ${result.buildings} buildings, ${(size / 1e6).toFixed(1)} MB in ` +
+      `${seconds.toFixed(1)} s (envelope pass ${((measured - started) / 1000).toFixed(1)} s); ${DEMO_DISTRICT_NAME}, ` +
+      `EPSG:25832 + DHHN2016, ${[west, south, east, north].map((value) => value.toFixed(5)).join(',')} ` +
+      `(WGS84 west,south,east,north), heights ${envelope.lowerCorner[2].toFixed(1)}-` +
+      `${envelope.upperCorner[2].toFixed(1)} m; seed ${seed}\n`,
   );
 }
 

@@ -23,6 +23,8 @@ export const EPSG_25832_PROJ4 = '+proj=utm +zone=32 +ellps=GRS80 +towgs84=0,0,0,
  */
 export const DEMO_CITY_CENTER: EastingNorthing = [475_572, 5_525_233];
 export const DEMO_CITY_NAME = 'Darmstadt';
+/** The DemoDistrict's name, also the CityGML file's gml:name. */
+export const DEMO_DISTRICT_NAME = 'Darmstadt-Martinsviertel (Plaza demo city, synthetic)';
 export const DEFAULT_BUILDING_COUNT = 2_400;
 export const DEFAULT_SEED = 1;
 export const MAXIMUM_BUILDING_COUNT = 2_000_000;
@@ -419,6 +421,22 @@ const roundTo = (value: number, decimals: number): number => {
  * @throws RangeError when `buildingCount` is not an integer in 1..2,000,000 or `seed` is not an integer
  */
 export function createDemoDistrict(options: DemoDistrictOptions = {}): DemoDistrict {
+  const { buildingCount, seed } = resolveOptions(options);
+  return new DistrictBuilder(buildingCount, seed, true).build();
+}
+
+/**
+ * Yields the same buildings as `createDemoDistrict(options).buildings`, in the same order, without keeping them or
+ * the other layers in memory: for writing benchmark cities of any size with flat memory.
+ *
+ * @throws RangeError when the options are invalid (see createDemoDistrict), on the first `next()`
+ */
+export function* generateDemoBuildings(options: DemoDistrictOptions = {}): Generator<DemoBuilding> {
+  const { buildingCount, seed } = resolveOptions(options);
+  yield* new DistrictBuilder(buildingCount, seed, false).generateBuildings();
+}
+
+function resolveOptions(options: DemoDistrictOptions): { buildingCount: number; seed: number } {
   const buildingCount = options.buildingCount ?? DEFAULT_BUILDING_COUNT;
   const seed = options.seed ?? DEFAULT_SEED;
   if (!Number.isInteger(buildingCount) || buildingCount < 1 || buildingCount > MAXIMUM_BUILDING_COUNT) {
@@ -427,14 +445,34 @@ export function createDemoDistrict(options: DemoDistrictOptions = {}): DemoDistr
     );
   }
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-  return new DistrictBuilder(buildingCount, seed).build();
+  return { buildingCount, seed };
+}
+
+/**
+ * Spiral rank of a cell `dx`, `dy` away from the centre cell: 0 for the centre, 1-8 for the ring around it, and so on.
+ * It orders quarters from the centre outwards without knowing how far the grid reaches.
+ */
+function spiralRank(dx: number, dy: number): number {
+  const ring = Math.max(Math.abs(dx), Math.abs(dy));
+  if (ring === 0) return 0;
+  const before = (2 * ring - 1) ** 2;
+  if (dx === ring && dy > -ring) return before + dy + ring - 1;
+  if (dy === ring) return before + 2 * ring + (ring - dx) - 1;
+  if (dx === -ring) return before + 4 * ring + (ring - dy) - 1;
+  return before + 6 * ring + (dx + ring) - 1;
 }
 
 class DistrictBuilder {
   private readonly random: () => number;
-  private readonly buildings: DemoBuilding[] = [];
+  /** Buildings of the block being filled, handed out after each block. */
+  private readonly blockBuildings: DemoBuilding[] = [];
+  private produced = 0;
+  private lastBlockId = '';
+  private treeCount = 0;
+  private rows = 0;
   private readonly blocks: DemoArea[] = [];
   private readonly parks: DemoArea[] = [];
+  private parkCount = 0;
   private readonly trees: DemoTree[] = [];
   /** x of each vertical street centre line, index 0..columns. */
   private readonly verticalLines: number[] = [];
@@ -450,10 +488,17 @@ class DistrictBuilder {
   private blockIndex = 0;
   private readonly columns: number;
   private readonly expectedRows: number;
+  /** The quarter that holds DEMO_CITY_CENTER: the Martinsviertel. */
+  private readonly centreQuarter: [column: number, row: number];
 
+  /**
+   * @param collect - whether to keep buildings, blocks, parks and trees (false: only stream the buildings; the
+   *   random draws stay the same, so both modes produce the same buildings)
+   */
   constructor(
     private readonly buildingCount: number,
     seed: number,
+    private readonly collect: boolean,
   ) {
     this.random = createRandom(seed);
     // About 20 buildings per block: a roughly square grid whose size follows the building count.
@@ -472,18 +517,36 @@ class DistrictBuilder {
     }
     this.horizontalLines.push(roundTo(DEMO_CITY_CENTER[1] - (this.expectedRows * averageBlockDepth) / 2, 2));
     this.horizontalWidths.push(roundTo(this.range([22, 28]), 1));
+    let centreColumn = 0;
+    while (centreColumn < this.columns - 1 && this.verticalLines[centreColumn + 1]! <= DEMO_CITY_CENTER[0]) {
+      centreColumn += 1;
+    }
+    // Rows are laid out as they fill, so the centre row is the expected middle one.
+    const centreRow = Math.floor(this.expectedRows / 2);
+    this.centreQuarter = [
+      Math.floor(centreColumn / BLOCKS_PER_QUARTER),
+      Math.floor(centreRow / BLOCKS_PER_QUARTER),
+    ];
   }
 
-  build(): DemoDistrict {
+  /** Lays out the grid row by row, block by block, yielding each block's buildings once it is filled. */
+  *generateBuildings(): Generator<DemoBuilding> {
     let row = 0;
-    while (this.buildings.length < this.buildingCount) {
+    while (this.produced < this.buildingCount) {
       this.addRowLine(row);
-      for (let column = 0; column < this.columns && this.buildings.length < this.buildingCount; column += 1) {
+      for (let column = 0; column < this.columns && this.produced < this.buildingCount; column += 1) {
         this.fillBlock(this.cellAt(column, row));
+        yield* this.blockBuildings;
+        this.blockBuildings.length = 0;
       }
       row += 1;
     }
-    const rows = row;
+    this.rows = row;
+  }
+
+  build(): DemoDistrict {
+    const buildings = [...this.generateBuildings()];
+    const rows = this.rows;
     const streets = this.collectStreets(rows);
     this.plantStreetTrees(streets);
     const districts = this.collectQuarters(rows);
@@ -498,7 +561,7 @@ class DistrictBuilder {
       projectToWgs84([west, north]),
     ];
     return {
-      name: `${DEMO_CITY_NAME}-${QUARTER_NAMES[0]} (Plaza demo city, synthetic)`,
+      name: DEMO_DISTRICT_NAME,
       crs: 'EPSG:25832',
       bounds: [
         Math.min(...corners.map((corner) => corner[0])),
@@ -506,7 +569,7 @@ class DistrictBuilder {
         Math.max(...corners.map((corner) => corner[0])),
         Math.max(...corners.map((corner) => corner[1])),
       ],
-      buildings: this.buildings,
+      buildings,
       streets,
       districts,
       blocks: this.blocks,
@@ -658,13 +721,14 @@ class DistrictBuilder {
       [cell.west, cell.north],
       [cell.west, cell.south],
     ];
-    const area: DemoArea = {
-      id: blockId,
-      name: `Block ${this.blockIndex}`,
-      polygon: ring.map(projectToWgs84),
-      polygonProjected: ring,
-    };
-    this.blocks.push(area);
+    if (this.collect) {
+      this.blocks.push({
+        id: blockId,
+        name: `Block ${this.blockIndex}`,
+        polygon: ring.map(projectToWgs84),
+        polygonProjected: ring,
+      });
+    }
     const style = this.styleFor(cell);
     // Block 3 is always a park and every 15th block after it, so even a small district has one.
     if (this.blockIndex % 15 === 3) {
@@ -687,17 +751,20 @@ class DistrictBuilder {
   }
 
   private addPark(cell: BlockCell, ring: EastingNorthing[]): void {
-    const index = this.parks.length;
+    const index = this.parkCount;
+    this.parkCount += 1;
     const name =
       index < PARK_NAMES.length
         ? PARK_NAMES[index]!
         : `Grünanlage ${this.nextStreetName().replace(/(straße|weg|allee|gasse|ring|pfad)$/, '')}`;
-    this.parks.push({
-      id: `park-${String(index + 1).padStart(3, '0')}`,
-      name,
-      polygon: ring.map(projectToWgs84),
-      polygonProjected: ring,
-    });
+    if (this.collect) {
+      this.parks.push({
+        id: `park-${String(index + 1).padStart(3, '0')}`,
+        name,
+        polygon: ring.map(projectToWgs84),
+        polygonProjected: ring,
+      });
+    }
     const spacing = 14;
     for (let x = cell.west + spacing / 2; x < cell.east - 4; x += spacing) {
       for (let y = cell.south + spacing / 2; y < cell.north - 4; y += spacing) {
@@ -709,12 +776,17 @@ class DistrictBuilder {
 
   private addTree(position: EastingNorthing, heights: Range): void {
     const positionProjected: EastingNorthing = [roundTo(position[0], 2), roundTo(position[1], 2)];
+    // Drawn in both modes so the streamed buildings match the collected ones.
+    const species = this.pick(TREE_SPECIES);
+    const heightMetres = roundTo(this.range(heights), 1);
+    this.treeCount += 1;
+    if (!this.collect) return;
     this.trees.push({
-      id: `tree-${String(this.trees.length + 1).padStart(6, '0')}`,
+      id: `tree-${String(this.treeCount).padStart(6, '0')}`,
       position: projectToWgs84(positionProjected),
       positionProjected,
-      species: this.pick(TREE_SPECIES),
-      heightMetres: roundTo(this.range(heights), 1),
+      species,
+      heightMetres,
     });
   }
 
@@ -764,7 +836,7 @@ class DistrictBuilder {
       ? this.segmentFor(true, side === 'west' ? cell.column : cell.column + 1, cell.row)
       : this.segmentFor(false, side === 'south' ? cell.row : cell.row + 1, cell.column);
     let position = from;
-    while (this.buildings.length < this.buildingCount) {
+    while (this.produced < this.buildingCount) {
       const plotWidth = this.range(style.plotWidth);
       if (position + plotWidth > to) break;
       const gap = this.range(style.gap);
@@ -796,9 +868,7 @@ class DistrictBuilder {
   private landmarkDue(context: BuildingContext): (typeof LANDMARKS)[number] | undefined {
     // The first building of every ninth block becomes the next landmark while names last.
     if (this.landmarkIndex >= LANDMARKS.length || this.blockIndex % 9 !== 5) return undefined;
-    if (this.buildings.length > 0 && this.buildings[this.buildings.length - 1]!.blockId === context.blockId) {
-      return undefined;
-    }
+    if (this.lastBlockId === context.blockId) return undefined;
     const landmark = LANDMARKS[this.landmarkIndex]!;
     this.landmarkIndex += 1;
     return landmark;
@@ -852,12 +922,11 @@ class DistrictBuilder {
     const houseNumber = plan.street.nextNumber[odd ? 0 : 1];
     plan.street.nextNumber[odd ? 0 : 1] += 2;
     const building: DemoBuilding = {
-      id: `bldg-${String(this.buildings.length + 1).padStart(6, '0')}`,
+      id: `bldg-${String(this.produced + 1).padStart(6, '0')}`,
       address: {
         street: plan.street.name,
         houseNumber: String(houseNumber),
-        // Set per quarter once the quarters are known (see collectQuarters).
-        postalCode: '',
+        postalCode: POSTAL_CODES[this.quarterRank(cell.column, cell.row) % POSTAL_CODES.length]!,
         city: DEMO_CITY_NAME,
       },
       footprint,
@@ -873,7 +942,9 @@ class DistrictBuilder {
       blockId: context.blockId,
     };
     if (plan.name) building.name = plan.name;
-    this.buildings.push(building);
+    this.blockBuildings.push(building);
+    this.produced += 1;
+    this.lastBlockId = context.blockId;
   }
 
   /** German numbering: odd numbers on the left of the direction of travel (west or south side of the street). */
@@ -953,8 +1024,16 @@ class DistrictBuilder {
     return false;
   }
 
+  /** Spiral rank of the quarter holding a block, counted from the Martinsviertel outwards. */
+  private quarterRank(column: number, row: number): number {
+    return spiralRank(
+      Math.floor(column / BLOCKS_PER_QUARTER) - this.centreQuarter[0],
+      Math.floor(row / BLOCKS_PER_QUARTER) - this.centreQuarter[1],
+    );
+  }
+
   private collectQuarters(rows: number): DemoArea[] {
-    const quarters: Array<DemoArea & { distance: number }> = [];
+    const quarters: DemoArea[] = [];
     const quarterColumns = Math.ceil(this.columns / BLOCKS_PER_QUARTER);
     const quarterRows = Math.ceil(rows / BLOCKS_PER_QUARTER);
     for (let quarterRow = 0; quarterRow < quarterRows; quarterRow += 1) {
@@ -971,31 +1050,17 @@ class DistrictBuilder {
           [west, north],
           [west, south],
         ];
+        // Real quarter names go to the quarters nearest the Martinsviertel first.
+        const rank = this.quarterRank(quarterColumn * BLOCKS_PER_QUARTER, quarterRow * BLOCKS_PER_QUARTER);
         quarters.push({
           id: `district-${String(index + 1).padStart(3, '0')}`,
-          name: '',
+          name: rank < QUARTER_NAMES.length ? QUARTER_NAMES[rank]! : `Quartier ${rank + 1}`,
           polygon: ring.map(projectToWgs84),
           polygonProjected: ring,
-          distance: Math.hypot(
-            (west + east) / 2 - DEMO_CITY_CENTER[0],
-            (south + north) / 2 - DEMO_CITY_CENTER[1],
-          ),
         });
       }
     }
-    // Real quarter names and postal codes go to the quarters nearest the Martinsviertel first.
-    const byDistance = [...quarters].sort((left, right) => left.distance - right.distance);
-    const postalCodes = new Map<string, string>();
-    byDistance.forEach((quarter, rank) => {
-      quarter.name = rank < QUARTER_NAMES.length ? QUARTER_NAMES[rank]! : `Quartier ${rank + 1}`;
-      postalCodes.set(quarter.id, POSTAL_CODES[rank % POSTAL_CODES.length]!);
-    });
-    for (const building of this.buildings)
-      building.address.postalCode = postalCodes.get(building.districtId)!;
-    return quarters.map(({ distance, ...quarter }) => {
-      void distance;
-      return quarter;
-    });
+    return quarters;
   }
 }
 

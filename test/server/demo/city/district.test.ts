@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { createDemoDistrict } from '../../../../server/demo/city/district';
+import { createDemoDistrict, generateDemoBuildings } from '../../../../server/demo/city/district';
 import type { DemoBuilding, EastingNorthing } from '../../../../server/demo/city/types';
 
 // CityGML 2.0 code list _AbstractBuilding_function (SIG3D), the entries a German district plausibly uses.
@@ -88,6 +88,13 @@ describe('createDemoDistrict', () => {
     const first = createDemoDistrict({ buildingCount: 200, seed: 1 });
     const second = createDemoDistrict({ buildingCount: 200, seed: 2 });
     expect(second.buildings[0]!.footprint).not.toEqual(first.buildings[0]!.footprint);
+  });
+
+  it('returns from generateDemoBuildings the same buildings, in the same order, as the district holds', () => {
+    const options = { buildingCount: 3_000, seed: 4 };
+    const streamed = [...generateDemoBuildings(options)];
+    expect(JSON.stringify(streamed)).toBe(JSON.stringify(createDemoDistrict(options).buildings));
+    expect(() => generateDemoBuildings({ buildingCount: -1 }).next()).toThrow(RangeError);
   });
 
   it('returns exactly the requested number of buildings, 2,000 or more by default', () => {
