@@ -2,6 +2,7 @@
 import type { FeatureProvider } from './provider';
 import { GeoPackageProvider } from './geopackage';
 import { GeoJsonFileProvider } from './geojson';
+import { PostGisProvider } from './postgis';
 
 /** Provider settings as the collections config declares them. */
 export type ProviderSettings =
@@ -35,6 +36,22 @@ const FACTORIES = new Map<string, ProviderFactory>([
     (settings, context) => {
       const { path, idProperty } = settings as Extract<ProviderSettings, { type: 'geojson' }>;
       return new GeoJsonFileProvider({ path, idProperty, temporalProperty: context.temporalProperty });
+    },
+  ],
+  [
+    'postgis',
+    (settings, context) => {
+      const { connectionString, table, geometryColumn, idColumn } = settings as Extract<
+        ProviderSettings,
+        { type: 'postgis' }
+      >;
+      return new PostGisProvider({
+        connectionString,
+        table,
+        geometryColumn,
+        idColumn,
+        temporalProperty: context.temporalProperty,
+      });
     },
   ],
 ]);
