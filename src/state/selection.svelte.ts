@@ -5,14 +5,24 @@ const KEY = Symbol('plaza-selection');
 
 /** A picked feature: its persistent id, the layer it belongs to, and every attribute it carries. */
 export interface SelectedFeature {
+  kind: 'building';
   id: string;
   layerId: string;
   layerTitle: string;
   properties: Record<string, unknown>;
 }
 
+/** A picked live NGSI-LD entity; its current values come from the live store. */
+export interface SelectedEntity {
+  kind: 'entity';
+  id: string;
+  type: string;
+}
+
+export type Selection = SelectedFeature | SelectedEntity;
+
 export class SelectionStore {
-  selected = $state<SelectedFeature | undefined>(undefined);
+  selected = $state<Selection | undefined>(undefined);
   /** Show only the selected building (and its parts) in its layer. */
   isolated = $state(false);
 }

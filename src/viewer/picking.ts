@@ -27,10 +27,22 @@ export function readFeatureProperties(feature: Cesium3DTileFeature): Record<stri
   return properties;
 }
 
-/** The 3D Tiles feature at a screen position, if any. */
-export function pickFeature(viewer: Viewer, position: Cartesian2): PickedFeature | undefined {
+/** What is under a screen position: a 3D Tiles feature, a primitive drawn with a string id, or nothing. */
+export type Picked = ({ kind: 'feature' } & PickedFeature) | { kind: 'primitive'; id: string };
+
+/** The feature or identified primitive at a screen position, if any. */
+export function pickAt(viewer: Viewer, position: Cartesian2): Picked | undefined {
   const picked: unknown = viewer.scene.pick(position);
-  if (!(picked instanceof Cesium3DTileFeature)) return undefined;
+  if (picked instanceof Cesium3DTileFeature) {
+    const feature = describeFeature(picked);
+    return { kind: 'feature', ...feature };
+  }
+  const id = (picked as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? { kind: 'primitive', id } : undefined;
+}
+
+/** The id and attributes of a 3D Tiles feature. */
+export function describeFeature(picked: Cesium3DTileFeature): PickedFeature {
   const properties = readFeatureProperties(picked);
   const idProperty = ID_PROPERTIES.find(
     (name) => typeof properties[name] === 'string' || typeof properties[name] === 'number',
@@ -40,16 +52,13 @@ export function pickFeature(viewer: Viewer, position: Cartesian2): PickedFeature
 }
 
 /**
- * Calls `onPick` with the feature under each left click (undefined when the click hit no feature).
+ * Calls `onPick` with what is under each left click (undefined when the click hit nothing pickable).
  * @returns a function that stops listening
  */
-export function listenForPicks(
-  viewer: Viewer,
-  onPick: (picked: PickedFeature | undefined) => void,
-): () => void {
+export function listenForPicks(viewer: Viewer, onPick: (picked: Picked | undefined) => void): () => void {
   const handler = new ScreenSpaceEventHandler(viewer.scene.canvas);
   handler.setInputAction((event: { position: Cartesian2 }) => {
-    onPick(pickFeature(viewer, event.position));
+    onPick(pickAt(viewer, event.position));
   }, ScreenSpaceEventType.LEFT_CLICK);
   return () => handler.destroy();
 }

@@ -13,8 +13,6 @@ export class ViewerContext {
   /** Why the 3D view could not start (no WebGL, ...), for the user. */
   error = $state<string | undefined>(undefined);
   /** Which layer each loaded primitive (tileset) belongs to, so a pick can name its layer. */
-  // Read only inside click handlers, never rendered: reactivity would only cost.
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly layerOfPrimitive = new Map<object, { id: string; title: string }>();
 }
 
