@@ -3,6 +3,7 @@ import type { PlazaConfig } from './config';
 import type { PlazaModule } from './http/module';
 import { createNgsiLdBrokerModule } from './ngsi-ld';
 import { createOgcModule } from './ogc/module';
+import { createSimulatorModule } from './demo/simulator';
 
 /** The subsystems that `config` asks for, in mounting order. */
 export async function selectModules(config: PlazaConfig): Promise<PlazaModule[]> {
@@ -11,5 +12,7 @@ export async function selectModules(config: PlazaConfig): Promise<PlazaModule[]>
   if (!config.ngsiLd.url) modules.push(createNgsiLdBrokerModule(config));
   // OGC API Features and 3D GeoVolumes at /ogc (also /collections, /conformance, /api).
   modules.push(createOgcModule(config));
+  // The demo sensor simulator writes to the broker (embedded or external) once the server listens.
+  if (config.simulator) modules.push(createSimulatorModule(config));
   return modules;
 }
