@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
+// Through the folder's public entry, as other parts of Plaza import it.
 import {
   buildBuildingSurfaces,
+  createDemoDistrict,
+  type DemoBuilding,
+  type DemoRoofType,
   type DemoSurface,
+  type EastingNorthing,
   type Point3,
-} from '../../../../server/demo/city/building-geometry';
-import { createDemoDistrict } from '../../../../server/demo/city/district';
-import type { DemoBuilding, DemoRoofType, EastingNorthing } from '../../../../server/demo/city/types';
+} from '../../../../server/demo/city';
 
 function building(
   roofType: DemoRoofType,
