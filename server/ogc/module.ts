@@ -8,6 +8,7 @@ import { createProvider } from '../providers/registry';
 import { CollectionCatalog } from './catalog';
 import { loadCollectionsConfig } from './collections-config';
 import { createCql2FilterEngine } from './filter';
+import { discoverTilesets } from './tilesets';
 import { OgcService, OGC_BASE_PATH, type FilterEngine } from './service';
 
 /** Options of {@link createOgcModule}, for tests and embedding. */
@@ -58,6 +59,13 @@ export async function buildCatalog(config: PlazaConfig): Promise<CollectionCatal
         style: collection.style,
         provider,
       });
+    }
+    if (collectionsConfig.tilesets) {
+      for (const tileset of discoverTilesets(config.tilesetsDirectory)) {
+        // A feature collection keeps its id; the tileset of the same name becomes <name>-3d.
+        if (catalog.get(tileset.id, true)) tileset.id = `${tileset.id}-3d`;
+        if (!catalog.get(tileset.id, true)) catalog.add(tileset);
+      }
     }
   } catch (error) {
     await catalog.close();

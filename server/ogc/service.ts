@@ -17,6 +17,7 @@ import { BASE_CONFORMANCE, filterConformance } from './conformance';
 import { CRS84, CRS84H, collectionCrsList, crsUri, createOutputTransform, type OgcCrs } from './crs';
 import { anchor, escapeHtml, formatValue, renderFacts, renderPage, renderTable, type HtmlLink } from './html';
 import { buildOpenApi } from './openapi';
+import { sendTilesetFile } from './tilesets';
 import {
   checkParameterNames,
   invalidParameter,
@@ -145,11 +146,24 @@ export class OgcService {
       ['/collections/:collectionId/items/:featureId', (request, reply) => this.#item(request, reply)],
       ['/collections/:collectionId/queryables', (request, reply) => this.#queryables(request, reply)],
     ];
+    routes.push([
+      '/collections/:collectionId/3dtiles/*',
+      (request, reply) => this.#tilesetFile(request, reply),
+    ]);
     app.get(OGC_BASE_PATH, (request, reply) => this.#landing(request, reply));
     for (const [path, handler] of routes) {
       app.get(`${OGC_BASE_PATH}${path}`, handler);
       app.get(path, handler);
     }
+  }
+
+  async #tilesetFile(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const params = request.params as { collectionId: string; '*': string };
+    const entry = this.#entry(request, params.collectionId);
+    if (entry.kind !== 'tileset') throw notFound(`collection '${entry.id}' is not a 3D tileset`);
+    const raw = request.url.split('?')[0];
+    const path = raw.slice(raw.indexOf('/3dtiles/') + '/3dtiles/'.length);
+    return sendTilesetFile(entry, path, request, reply);
   }
 
   #format(request: FastifyRequest, allowed: string[]): OutputFormat {

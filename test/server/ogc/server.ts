@@ -1,5 +1,6 @@
 // Starts a real Plaza HTTP server with only the OGC module over the fixture files, on 127.0.0.1 and a free port.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -27,16 +28,17 @@ export interface OgcTestServer {
  * `places-utm` (GDAL GeoPackage in EPSG:25832), `secret` (internal GeoJSON); demo layers when asked.
  */
 export async function startOgcTestServer(
-  options: { demoLayers?: boolean; module?: OgcModuleOptions } = {},
+  options: { demoLayers?: boolean; tilesets?: boolean; module?: OgcModuleOptions } = {},
 ): Promise<OgcTestServer> {
   const fixtures = writeFixtures();
   const dataDirectory = mkdtempSync(join(tmpdir(), 'plaza-ogc-data-'));
+  if (options.tilesets) writeTilesetFixture(join(dataDirectory, 'tilesets'));
   const configFile = join(fixtures.directory, 'collections.json');
   writeFileSync(
     configFile,
     JSON.stringify({
       demoLayers: options.demoLayers ?? false,
-      tilesets: false,
+      tilesets: options.tilesets ?? false,
       ngsiLdTypes: false,
       collections: [
         {
@@ -95,4 +97,37 @@ export async function startOgcTestServer(
       rmSync(dataDirectory, { recursive: true, force: true });
     },
   };
+}
+
+/** The region of the fixture tileset: west, south, east, north in radians, heights in metres. */
+export const TILESET_REGION = [0.15, 0.87, 0.151, 0.871, 100, 150];
+
+/**
+ * Writes the tileset fixture `district/`: tileset.json (region root), content.b3dm (bytes 0..255), nested/child.json
+ * with a pre-gzipped twin, and a file outside the tileset (`secret.txt`) that must never be served.
+ */
+export function writeTilesetFixture(tilesetsDirectory: string): void {
+  const directory = join(tilesetsDirectory, 'district');
+  mkdirSync(join(directory, 'nested'), { recursive: true });
+  writeFileSync(
+    join(directory, 'tileset.json'),
+    JSON.stringify({
+      asset: { version: '1.1' },
+      geometricError: 100,
+      root: {
+        boundingVolume: { region: TILESET_REGION },
+        geometricError: 10,
+        refine: 'REPLACE',
+        content: { uri: 'content.b3dm' },
+      },
+    }),
+  );
+  writeFileSync(
+    join(directory, 'content.b3dm'),
+    Buffer.from(Array.from({ length: 256 }, (_, index) => index)),
+  );
+  const child = JSON.stringify({ asset: { version: '1.1' }, padding: 'x'.repeat(2000) });
+  writeFileSync(join(directory, 'nested', 'child.json'), child);
+  writeFileSync(join(directory, 'nested', 'child.json.gz'), gzipSync(child));
+  writeFileSync(join(tilesetsDirectory, 'secret.txt'), 'not for the web');
 }
