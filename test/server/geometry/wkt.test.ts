@@ -177,3 +177,45 @@ describe('formatWkt', () => {
     ).toBe('LINESTRING (0 0, 1 1)');
   });
 });
+
+describe('readWkt on the CQL2 examples', () => {
+  it('reads every WKT literal of ../shared/data/cql2/text, and each matches its CQL2-JSON twin', async () => {
+    const { readdirSync, readFileSync, existsSync } = await import('node:fs');
+    const { resolve, join } = await import('node:path');
+    const folder = resolve('..', 'shared', 'data', 'cql2');
+    const tag = /\b(MULTIPOINT|MULTILINESTRING|MULTIPOLYGON|POINT|LINESTRING|POLYGON|GEOMETRYCOLLECTION)\b/gi;
+    let literals = 0;
+    let compared = 0;
+    for (const name of readdirSync(join(folder, 'text')).filter((file) => file.endsWith('.txt'))) {
+      const text = readFileSync(join(folder, 'text', name), 'utf8');
+      const geometries: Geometry[] = [];
+      let consumed = 0;
+      for (const match of text.matchAll(tag)) {
+        // Tags inside a collection belong to it; read only the outermost literal.
+        if (match.index! < consumed) continue;
+        const { geometry, end } = readWkt(text, match.index!);
+        geometries.push(geometry);
+        consumed = end;
+        literals++;
+      }
+      const twin = join(folder, 'json', name.replace(/\.txt$/, '.json'));
+      if (geometries.length === 0 || !existsSync(twin)) continue;
+      // CQL2-JSON writes the same literals as GeoJSON objects: find them in the same order.
+      const found: unknown[] = [];
+      const collect = (node: unknown): void => {
+        if (Array.isArray(node)) node.forEach(collect);
+        else if (typeof node === 'object' && node !== null) {
+          const record = node as Record<string, unknown>;
+          if (typeof record['type'] === 'string' && ('coordinates' in record || 'geometries' in record))
+            found.push(node);
+          else Object.values(record).forEach(collect);
+        }
+      };
+      collect(JSON.parse(readFileSync(twin, 'utf8')));
+      expect(geometries, name).toEqual(found);
+      compared++;
+    }
+    expect(literals).toBeGreaterThanOrEqual(15);
+    expect(compared).toBeGreaterThanOrEqual(10);
+  });
+});
