@@ -104,7 +104,7 @@ export function likePatternToRegExp(pattern: string): RegExp {
 }
 
 function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
 /** The rectangle(s) a BBOX literal covers: two when it crosses the antimeridian (west > east). */

@@ -86,6 +86,9 @@ export class Cql2Error extends Error {
   }
 }
 
+/** Deepest nesting the parsers accept, so that a hostile filter fails cleanly instead of exhausting the stack. */
+export const MAXIMUM_NESTING_DEPTH = 200;
+
 export const LOGICAL_OPERATORS = ['and', 'or', 'not'] as const;
 export const COMPARISON_OPERATORS = ['=', '<>', '<', '>', '<=', '>='] as const;
 export const ARITHMETIC_OPERATORS = ['+', '-', '*', '/', '%', 'div', '^'] as const;

@@ -2,6 +2,7 @@
 import type { Geometry, Position } from 'geojson';
 import {
   Cql2Error,
+  MAXIMUM_NESTING_DEPTH,
   canonicalOperator,
   canonicalTimestamp,
   isDateString,
@@ -107,21 +108,25 @@ function readIntervalBound(value: unknown, path: string): Cql2IntervalBound {
     if (timestamp) return timestamp;
     fail(path, `Invalid interval bound ${JSON.stringify(value)}: expected a date, a timestamp or '..'`);
   }
-  const bound = readExpression(value, path);
+  const bound = readExpression(value, path, 1);
   if (typeof bound === 'object' && !Array.isArray(bound) && ('property' in bound || 'op' in bound)) {
     return bound as Cql2IntervalBound;
   }
   return fail(path, 'An interval bound must be a date or timestamp string, "..", a property or a function');
 }
 
-function readExpression(value: unknown, path: string): Cql2Expression {
+function readExpression(value: unknown, path: string, depth = 0): Cql2Expression {
+  if (depth > MAXIMUM_NESTING_DEPTH) {
+    throw new Cql2Error(`Filter nested too deeply: at most ${MAXIMUM_NESTING_DEPTH} levels`);
+  }
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) fail(path, 'Numbers must be finite');
     return value;
   }
   if (value === null || value === undefined) fail(path, 'null is not a CQL2 value (use isNull)');
-  if (Array.isArray(value)) return value.map((item, index) => readExpression(item, join(path, index)));
+  if (Array.isArray(value))
+    return value.map((item, index) => readExpression(item, join(path, index), depth + 1));
   if (!isPlainObject(value)) return fail(path, `Unexpected ${typeof value}`);
   if ('op' in value) {
     expectKeys(value, ['op', 'args'], path);
@@ -130,7 +135,10 @@ function readExpression(value: unknown, path: string): Cql2Expression {
     const args = value.args ?? [];
     if (!Array.isArray(args)) fail(join(path, 'args'), '"args" must be an array');
     const op = canonicalOperator(value.op) ?? value.op;
-    return { op, args: args.map((arg, index) => readExpression(arg, join(join(path, 'args'), index))) };
+    return {
+      op,
+      args: args.map((arg, index) => readExpression(arg, join(join(path, 'args'), index), depth + 1)),
+    };
   }
   if ('property' in value) {
     expectKeys(value, ['property'], path);

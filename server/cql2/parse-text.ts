@@ -5,6 +5,7 @@ import {
   ARRAY_FUNCTIONS,
   COMPARISON_OPERATORS,
   Cql2Error,
+  MAXIMUM_NESTING_DEPTH,
   SPATIAL_FUNCTIONS,
   TEMPORAL_FUNCTIONS,
   canonicalOperator,
@@ -42,6 +43,7 @@ const COMPARISON = new Set<string>(COMPARISON_OPERATORS);
 
 class TextParser {
   private index = 0;
+  private depth = 0;
   /** Start offsets of operation nodes, so type errors found after parsing can name a position. */
   readonly positions = new WeakMap<object, number>();
 
@@ -57,6 +59,28 @@ class TextParser {
 
   private get current(): Cql2Token {
     return this.tokens[this.index];
+  }
+
+  /** Fails cleanly when the tree would nest deeper than {@link MAXIMUM_NESTING_DEPTH}. */
+  private checkDepth(extra = 0): void {
+    if (this.depth + extra > MAXIMUM_NESTING_DEPTH) {
+      const token = this.current;
+      throw new Cql2Error(
+        `Filter nested too deeply at position ${token.position}: at most ${MAXIMUM_NESTING_DEPTH} levels`,
+        token.position,
+      );
+    }
+  }
+
+  /** Runs a recursive step one level deeper. */
+  private nested<T>(step: () => T): T {
+    this.depth++;
+    this.checkDepth();
+    try {
+      return step();
+    } finally {
+      this.depth--;
+    }
   }
 
   private atEnd(): boolean {
@@ -132,7 +156,7 @@ class TextParser {
   private parseNot(): Cql2Expression {
     if (this.isKeyword('not')) {
       const position = this.advance().position;
-      return this.at({ op: 'not', args: [this.parseNot()] }, position);
+      return this.at({ op: 'not', args: [this.nested(() => this.parseNot())] }, position);
     }
     return this.parsePredicate();
   }
@@ -219,7 +243,10 @@ class TextParser {
 
   private parseAdditive(): Cql2Expression {
     let left = this.parseMultiplicative();
+    let chain = 0;
     while (this.isPunctuation('+') || this.isPunctuation('-')) {
+      // Each operator of a left-associative chain nests the tree one level deeper.
+      this.checkDepth(++chain);
       const operator = this.advance();
       left = this.at({ op: operator.value, args: [left, this.parseMultiplicative()] }, operator.position);
     }
@@ -228,7 +255,7 @@ class TextParser {
 
   private parseMultiplicative(): Cql2Expression {
     let left = this.parsePower();
-    for (;;) {
+    for (let chain = 1; ; chain++) {
       const position = this.current.position;
       let operator: string;
       if (this.isPunctuation('*') || this.isPunctuation('/') || this.isPunctuation('%')) {
@@ -239,6 +266,7 @@ class TextParser {
       } else {
         return left;
       }
+      this.checkDepth(chain);
       left = this.at({ op: operator, args: [left, this.parsePower()] }, position);
     }
   }
@@ -247,7 +275,7 @@ class TextParser {
     const base = this.parseUnary();
     if (!this.isPunctuation('^')) return base;
     const position = this.advance().position;
-    return this.at({ op: '^', args: [base, this.parsePower()] }, position);
+    return this.at({ op: '^', args: [base, this.nested(() => this.parsePower())] }, position);
   }
 
   private parseUnary(): Cql2Expression {
@@ -258,7 +286,7 @@ class TextParser {
         return sign === '-' ? -value : value;
       }
       const position = this.current.position;
-      const operand = this.parseUnary();
+      const operand = this.nested(() => this.parseUnary());
       return sign === '-' ? this.at({ op: '*', args: [-1, operand] }, position) : operand;
     }
     return this.parsePrimary();
@@ -279,7 +307,7 @@ class TextParser {
       case 'punctuation':
         if (token.value === '(') {
           this.advance();
-          const items = this.parseList(() => this.parseArgument());
+          const items = this.nested(() => this.parseList(() => this.parseArgument()));
           // A single parenthesised item is a grouping; several (or none) make an array.
           return items.length === 1 ? items[0] : items;
         }
@@ -300,7 +328,7 @@ class TextParser {
   private parseArrayArgument(): Cql2Expression {
     if (this.isPunctuation('(')) {
       this.advance();
-      return this.parseList(() => this.parseArgument());
+      return this.parseList(() => this.nested(() => this.parseArgument()));
     }
     return this.parseAdditive();
   }
@@ -359,7 +387,9 @@ class TextParser {
     this.advance();
     this.advance();
     if (name && (SPATIAL.has(name) || TEMPORAL.has(name) || ARRAY.has(name))) {
-      const read = ARRAY.has(name) ? () => this.parseArrayArgument() : () => this.parseAdditive();
+      const read = ARRAY.has(name)
+        ? () => this.nested(() => this.parseArrayArgument())
+        : () => this.nested(() => this.parseAdditive());
       const first = read();
       this.expectPunctuation(',', `',' between the two arguments of ${token.value}`);
       const second = read();
@@ -367,12 +397,15 @@ class TextParser {
       return this.at({ op: name, args: [first, second] }, token.position);
     }
     if (name === 'casei' || name === 'accenti') {
-      const argument = this.parseAdditive();
+      const argument = this.nested(() => this.parseAdditive());
       this.expectPunctuation(')', `')' after the argument of ${token.value}`);
       return this.at({ op: name, args: [argument] }, token.position);
     }
     if (name) this.fail(`a function name ('${token.value}' is an operator)`, token);
-    return this.at({ op: token.value, args: this.parseList(() => this.parseArgument()) }, token.position);
+    return this.at(
+      { op: token.value, args: this.nested(() => this.parseList(() => this.parseArgument())) },
+      token.position,
+    );
   }
 
   private parseIntervalBound(): Cql2IntervalBound {
