@@ -62,6 +62,9 @@ export async function writeCityGml(
     envelope = computeEnvelope(source.buildings);
   }
   const stream = createWriteStream(outPath);
+  // An error between two awaits (say, the file cannot be opened) must not go unhandled; `once` and `finished` below
+  // report it.
+  stream.on('error', () => {});
   let pending = '';
   let bytes = 0;
   let buildings = 0;

@@ -405,9 +405,12 @@ describe('writeCityGml', () => {
     );
   });
 
-  it('rejects with the file system error when the folder does not exist', async () => {
-    await expect(writeCityGml(district, join(directory, 'missing', 'x.gml'))).rejects.toMatchObject({
-      code: 'ENOENT',
-    });
+  it('rejects with the file system error when the folder does not exist, for small and large files', async () => {
+    // One building fits in the stream's buffer, 300 do not: both paths must report the error.
+    for (const source of [{ buildings: district.buildings.slice(0, 1) }, district]) {
+      await expect(writeCityGml(source, join(directory, 'missing', 'x.gml'))).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
+    }
   });
 });
