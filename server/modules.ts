@@ -4,6 +4,7 @@ import type { PlazaModule } from './http/module';
 import { createNgsiLdBrokerModule } from './ngsi-ld';
 import { createOgcModule } from './ogc/module';
 import { createSimulatorModule } from './demo/simulator';
+import { createLiveModule } from './live/module';
 
 /** The subsystems that `config` asks for, in mounting order. */
 export async function selectModules(config: PlazaConfig): Promise<PlazaModule[]> {
@@ -12,6 +13,8 @@ export async function selectModules(config: PlazaConfig): Promise<PlazaModule[]>
   if (!config.ngsiLd.url) modules.push(createNgsiLdBrokerModule(config));
   // OGC API Features and 3D GeoVolumes at /ogc (also /collections, /conformance, /api).
   modules.push(createOgcModule(config));
+  // The live relay (/live Server-Sent Events, /links) over the same broker.
+  modules.push(createLiveModule(config));
   // The demo sensor simulator writes to the broker (embedded or external) once the server listens.
   if (config.simulator) modules.push(createSimulatorModule(config));
   return modules;
