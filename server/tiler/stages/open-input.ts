@@ -23,15 +23,12 @@ export async function* readTextChunks(
 ): AsyncGenerator<string> {
   const gzip = await isGzipFile(file);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  let bytes = 0;
-  raw.on('data', (chunk) => {
-    bytes += chunk.length;
-    onBytes(bytes);
-  });
   const source = gzip ? raw.pipe(createGunzip()) : raw;
   if (gzip) raw.on('error', (error) => source.destroy(error));
   const decoder = new StringDecoder('utf8');
+  // Pull with backpressure (no 'data' listener, which would switch the stream to flowing mode and buffer the file).
   for await (const chunk of source as AsyncIterable<Buffer>) {
+    onBytes(raw.bytesRead);
     const text = decoder.write(chunk);
     if (text.length > 0) yield text;
   }

@@ -43,6 +43,18 @@ const AGGREGATE_ELEMENTS = new Set([
   'CompositeSolid',
   'MultiGeometry',
 ]);
+const CLOSE_POLYGON = 1;
+const CLOSE_RING = 2;
+const CLOSE_COORDINATES = 3;
+const CLOSE_LEAF = 4;
+const NO_AGGREGATES: string[] = [];
+
+function addIndex<K>(map: Map<K, number[]>, key: K, index: number): void {
+  const list = map.get(key);
+  if (list) list.push(index);
+  else map.set(key, [index]);
+}
+
 const GENERIC_ATTRIBUTE = /^(string|int|double|date|uri|measure|code)Attribute$/i;
 const SKIPPED_ATTRIBUTES = new Set(['description', 'boundedBy']);
 
@@ -245,6 +257,16 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     const parser = new SaxesParser({ xmlns: false, position: true });
     const names: string[] = [];
     const closers: Array<(() => void) | undefined> = [];
+    const codes: number[] = [];
+    let ringRoleOfRing: 'exterior' | 'interior' = 'exterior';
+    const coordinates = {
+      dimension: 3,
+      decimal: '.',
+      tupleSeparator: ' ',
+      coordinateSeparator: ',',
+      line: 0,
+      name: '',
+    };
     const objectStack: ObjectContext[] = [];
     let group: MemberGroup | undefined;
     let lod = -1;
@@ -269,6 +291,90 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       return value;
     };
 
+    const closeCoordinates = () => {
+      const value = takeText();
+      const current = ring;
+      if (!current) return;
+      let ok = true;
+      if (coordinates.name === 'coordinates') {
+        const { tupleSeparator, coordinateSeparator, decimal } = coordinates;
+        for (const tuple of value.trim().split(tupleSeparator === ' ' ? /\s+/ : tupleSeparator)) {
+          const parts = tuple
+            .split(coordinateSeparator)
+            .map((part) => +(decimal === '.' ? part : part.replace(decimal, '.')));
+          if (parts.some(Number.isNaN)) ok = false;
+          else appendPoints(parts, parts.length === 2 ? 2 : 3, current);
+        }
+      } else {
+        const numbers: number[] = [];
+        ok = parseNumbers(value, numbers);
+        if (ok && numbers.length % coordinates.dimension !== 0) ok = false;
+        appendPoints(numbers, coordinates.dimension, current);
+      }
+      if (!ok && !collectOnly) {
+        options.onWarning({
+          file,
+          line: coordinates.line,
+          message: `gml:${coordinates.name} holds text that is not a list of ${coordinates.dimension}D coordinates`,
+        });
+      }
+    };
+    const closeRing = () => {
+      const current = ring!;
+      ring = undefined;
+      if (!polygon) return;
+      const length = current.length;
+      if (
+        length >= 6 &&
+        current[0] === current[length - 3] &&
+        current[1] === current[length - 2] &&
+        current[2] === current[length - 1]
+      ) {
+        current.length = length - 3;
+      }
+      if (ringRoleOfRing === 'exterior') {
+        if (polygon.rings.length === 0) polygon.rings.push(current);
+        else polygon.rings[0] = current;
+      } else {
+        if (polygon.rings.length === 0) polygon.rings.push([]);
+        polygon.rings.push(current);
+      }
+    };
+    const closeLeaf = () => {
+      const current = leaf;
+      leaf = undefined;
+      const value = takeText();
+      if (
+        current &&
+        !current.hasChild &&
+        value.trim() !== '' &&
+        current.object.attributes[current.name] === undefined
+      ) {
+        current.object.attributes[current.name] = coerceValue(value);
+      }
+    };
+    const closePolygon = () => {
+      const current = polygon!;
+      polygon = undefined;
+      if (collectOnly) {
+        for (const key of [current.id, ...current.aggregates]) {
+          if (key !== undefined && wanted.has(key)) {
+            const list = collected.get(key) ?? [];
+            list.push(current);
+            collected.set(key, list);
+          }
+        }
+        return;
+      }
+      const target = group ?? collectGroup;
+      const index = target.polygons.length;
+      target.polygons.push(current);
+      if (current.id !== undefined) addIndex(target.byId, current.id, index);
+      for (const key of current.aggregates) addIndex(target.byId, key, index);
+      const owner = current.owner;
+      if (owner && target === group) addIndex(owner.polygonsByLod, current.lod, index);
+    };
+
     parser.on('doctype', (doctype) => {
       if (/<!ENTITY/i.test(doctype))
         throw new DataError(
@@ -288,7 +394,10 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       const attributes = tag.attributes as Record<string, string>;
       const depth = names.length;
       names.push(name);
+      const isGenericName = name.endsWith('Attribute') && GENERIC_ATTRIBUTE.test(name);
+      const startsWithLod = name.charCodeAt(0) === 108 && name.startsWith('lod');
       let closer: (() => void) | undefined;
+      let code = 0;
       if (leaf && !leaf.hasChild && depth > leaf.object.depth + 1) {
         // An element with children is a property, not an attribute: stop buffering its text.
         leaf.hasChild = true;
@@ -352,7 +461,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         depth === objectStack[objectStack.length - 1].depth + 1
       ) {
         const object = objectStack[objectStack.length - 1];
-        if (GENERIC_ATTRIBUTE.test(name)) {
+        if (isGenericName) {
           generic = {
             object,
             name: attributes.name ?? '',
@@ -361,29 +470,17 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           };
         } else if (name === 'genericAttribute') {
           // CityGML 3.0 wraps each generic attribute; the typed element inside carries name and value.
-        } else if (!SKIPPED_ATTRIBUTES.has(name) && !LOD_PROPERTY.test(name)) {
+        } else if (!SKIPPED_ATTRIBUTES.has(name) && !(startsWithLod && LOD_PROPERTY.test(name))) {
           leaf = { object, name, hasChild: false };
           startText();
-          closer = () => {
-            const current = leaf;
-            leaf = undefined;
-            const value = takeText();
-            if (
-              current &&
-              !current.hasChild &&
-              value.trim() !== '' &&
-              current.object.attributes[current.name] === undefined
-            ) {
-              current.object.attributes[current.name] = coerceValue(value);
-            }
-          };
+          code = CLOSE_LEAF;
         }
       }
       if (
         !collectOnly &&
         objectStack.length > 0 &&
         depth === objectStack[objectStack.length - 1].depth + 2 &&
-        GENERIC_ATTRIBUTE.test(name) &&
+        isGenericName &&
         names[depth - 1] === 'genericAttribute'
       ) {
         generic = {
@@ -393,7 +490,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           numeric: /^(Int|Double|Measure)/.test(name),
         };
       }
-      if (generic && GENERIC_ATTRIBUTE.test(name)) {
+      if (generic && isGenericName) {
         const capture = generic;
         const previous = closer;
         closer = () => {
@@ -415,7 +512,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         };
       }
 
-      const lodMatch = LOD_PROPERTY.exec(name);
+      const lodMatch = startsWithLod ? LOD_PROPERTY.exec(name) : null;
       if (lodMatch) {
         const savedLod = lod;
         lod = Number(lodMatch[1]);
@@ -424,7 +521,12 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           previous?.();
           lod = savedLod;
         };
-      } else if (/^lod\dImplicitRepresentation$/.test(name) && !implicitWarned && !collectOnly) {
+      } else if (
+        startsWithLod &&
+        /^lod\dImplicitRepresentation$/.test(name) &&
+        !implicitWarned &&
+        !collectOnly
+      ) {
         implicitWarned = true;
         options.onWarning({
           file,
@@ -451,120 +553,49 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
 
       if (AGGREGATE_ELEMENTS.has(name)) {
         const id = attributeByLocalName(attributes, 'id');
-        const orientation = attributes.orientation;
-        const savedReversed = reversed;
-        if (orientation === '-') reversed = !reversed;
-        if (id) aggregateIds.push(id);
-        const previous = closer;
-        closer = () => {
-          previous?.();
-          reversed = savedReversed;
-          if (id) aggregateIds.pop();
-        };
+        if (id || attributes.orientation === '-') {
+          const savedReversed = reversed;
+          if (attributes.orientation === '-') reversed = !reversed;
+          if (id) aggregateIds.push(id);
+          const previous = closer;
+          closer = () => {
+            previous?.();
+            reversed = savedReversed;
+            if (id) aggregateIds.pop();
+          };
+        }
       } else if (POLYGON_ELEMENTS.has(name)) {
-        const owner = objectStack[objectStack.length - 1];
-        const current: ParsedPolygon = {
+        // Hot paths (polygon, ring, coordinates) close through a code, not a closure: one per element adds up.
+        polygon = {
           id: attributeByLocalName(attributes, 'id'),
           rings: [],
           kind,
           lod,
           line: parser.line,
           reversed,
-          owner,
-          aggregates: [...aggregateIds],
+          owner: objectStack[objectStack.length - 1],
+          aggregates: aggregateIds.length > 0 ? [...aggregateIds] : NO_AGGREGATES,
         };
-        polygon = current;
         ringRole = 'exterior';
-        closer = () => {
-          polygon = undefined;
-          if (collectOnly) {
-            for (const key of [current.id, ...current.aggregates]) {
-              if (key !== undefined && wanted.has(key)) {
-                const list = collected.get(key) ?? [];
-                list.push(current);
-                collected.set(key, list);
-              }
-            }
-            return;
-          }
-          const target = group ?? collectGroup;
-          const index = target.polygons.length;
-          target.polygons.push(current);
-          for (const key of [current.id, ...current.aggregates]) {
-            if (key === undefined) continue;
-            const list = target.byId.get(key);
-            if (list) list.push(index);
-            else target.byId.set(key, [index]);
-          }
-          if (owner && current.lod >= -1 && target === group) {
-            const list = owner.polygonsByLod.get(current.lod);
-            if (list) list.push(index);
-            else owner.polygonsByLod.set(current.lod, [index]);
-          }
-        };
+        code = CLOSE_POLYGON;
       } else if (name === 'exterior' || name === 'outerBoundaryIs') {
         ringRole = 'exterior';
       } else if (name === 'interior' || name === 'innerBoundaryIs') {
         ringRole = 'interior';
       } else if (name === 'LinearRing' || name === 'Ring') {
-        const current: number[] = [];
-        ring = current;
-        const role = ringRole;
-        closer = () => {
-          ring = undefined;
-          if (!polygon) return;
-          const length = current.length;
-          if (
-            length >= 6 &&
-            current[0] === current[length - 3] &&
-            current[1] === current[length - 2] &&
-            current[2] === current[length - 1]
-          ) {
-            current.length = length - 3;
-          }
-          if (role === 'exterior') {
-            if (polygon.rings.length === 0) polygon.rings.push(current);
-            else polygon.rings[0] = current;
-          } else {
-            if (polygon.rings.length === 0) polygon.rings.push([]);
-            polygon.rings.push(current);
-          }
-        };
+        ring = [];
+        ringRoleOfRing = ringRole;
+        code = CLOSE_RING;
       } else if (name === 'posList' || name === 'pos' || name === 'coordinates') {
         if (ring) {
-          const current = ring;
-          const dimension = Number(attributes.srsDimension ?? attributes.dimension ?? 3);
-          const decimal = attributes.decimal ?? '.';
-          const tupleSeparator = attributes.ts ?? ' ';
-          const coordinateSeparator = attributes.cs ?? ',';
+          coordinates.dimension = Number(attributes.srsDimension ?? attributes.dimension ?? 3);
+          coordinates.decimal = attributes.decimal ?? '.';
+          coordinates.tupleSeparator = attributes.ts ?? ' ';
+          coordinates.coordinateSeparator = attributes.cs ?? ',';
+          coordinates.line = parser.line;
+          coordinates.name = name;
           startText();
-          const line = parser.line;
-          closer = () => {
-            const value = takeText();
-            const numbers: number[] = [];
-            let ok: boolean;
-            if (name === 'coordinates') {
-              const tuples = value.trim().split(tupleSeparator === ' ' ? /\s+/ : tupleSeparator);
-              ok = true;
-              for (const tuple of tuples) {
-                const parts = tuple
-                  .split(coordinateSeparator)
-                  .map((part) => +(decimal === '.' ? part : part.replace(decimal, '.')));
-                if (parts.some(Number.isNaN)) ok = false;
-                else appendPoints(parts, parts.length === 2 ? 2 : 3, current);
-              }
-            } else {
-              ok = parseNumbers(value, numbers);
-              if (ok && numbers.length % dimension !== 0) ok = false;
-              appendPoints(numbers, dimension, current);
-            }
-            if (!ok && !collectOnly)
-              options.onWarning({
-                file,
-                line,
-                message: `gml:${name} holds text that is not a list of ${dimension}D coordinates`,
-              });
-          };
+          code = CLOSE_COORDINATES;
         } else if (name === 'posList' && polygon && !collectOnly) {
           options.onWarning({
             file,
@@ -601,11 +632,17 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         });
       }
       closers.push(closer);
+      codes.push(code);
     });
     parser.on('closetag', () => {
       names.pop();
       const closer = closers.pop();
+      const code = codes.pop();
       if (closer) closer();
+      if (code === CLOSE_COORDINATES) closeCoordinates();
+      else if (code === CLOSE_RING) closeRing();
+      else if (code === CLOSE_POLYGON) closePolygon();
+      else if (code === CLOSE_LEAF) closeLeaf();
     });
 
     try {

@@ -97,6 +97,9 @@ export function triangulateObject(
   let skipped = 0;
   let firstProblem = '';
   let firstLine: number | undefined;
+  let currentLine: number | undefined;
+  // One callback per object, not per polygon: closures are not free in a loop over millions of polygons.
+  const reportProblem = (message: string) => problem(message, currentLine);
   const problem = (message: string, line: number | undefined) => {
     skipped++;
     if (!firstProblem) {
@@ -143,7 +146,8 @@ export function triangulateObject(
       problem('coordinates outside the valid range of the CRS', polygon.line);
       continue;
     }
-    const surface = triangulatePolygon(rings, (message) => problem(message, polygon.line));
+    currentLine = polygon.line;
+    const surface = triangulatePolygon(rings, reportProblem);
     if (!surface) continue;
     surfaces.push({ ...surface, material: materials.intern(polygon.kind, polygon.color) });
     vertexCount += surface.positions.length / 3;

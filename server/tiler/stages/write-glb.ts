@@ -119,25 +119,30 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
       const positions = surface.positions;
       const [nx, ny, nz] = surface.normal;
       for (let index = 0; index < positions.length; index += 3) {
-        const local = [
-          positions[index] - center[0],
-          positions[index + 2] - center[2],
-          -(positions[index + 1] - center[1]),
-        ];
+        const localX = positions[index] - center[0];
+        const localY = positions[index + 2] - center[2];
+        const localZ = -(positions[index + 1] - center[1]);
         if (positionsQuantized) {
-          for (let axis = 0; axis < 3; axis++) {
-            const quantized = Math.min(
-              65535,
-              Math.max(0, Math.round((local[axis] - localMinimum[axis]) / step[axis])),
-            );
-            positionsQuantized[vertexCursor * 4 + axis] = quantized;
-            if (quantized < positionMinimum[axis]) positionMinimum[axis] = quantized;
-            if (quantized > positionMaximum[axis]) positionMaximum[axis] = quantized;
-          }
+          const qx = Math.min(65535, Math.max(0, Math.round((localX - localMinimum[0]) / uniformStep)));
+          const qy = Math.min(65535, Math.max(0, Math.round((localY - localMinimum[1]) / uniformStep)));
+          const qz = Math.min(65535, Math.max(0, Math.round((localZ - localMinimum[2]) / uniformStep)));
+          const offset = vertexCursor * 4;
+          positionsQuantized[offset] = qx;
+          positionsQuantized[offset + 1] = qy;
+          positionsQuantized[offset + 2] = qz;
+          if (qx < positionMinimum[0]) positionMinimum[0] = qx;
+          if (qx > positionMaximum[0]) positionMaximum[0] = qx;
+          if (qy < positionMinimum[1]) positionMinimum[1] = qy;
+          if (qy > positionMaximum[1]) positionMaximum[1] = qy;
+          if (qz < positionMinimum[2]) positionMinimum[2] = qz;
+          if (qz > positionMaximum[2]) positionMaximum[2] = qz;
         } else {
+          const offset = vertexCursor * 3;
+          positionsFloat![offset] = localX;
+          positionsFloat![offset + 1] = localY;
+          positionsFloat![offset + 2] = localZ;
           for (let axis = 0; axis < 3; axis++) {
-            const value = Math.fround(local[axis]);
-            positionsFloat![vertexCursor * 3 + axis] = value;
+            const value = positionsFloat![offset + axis];
             if (value < positionMinimum[axis]) positionMinimum[axis] = value;
             if (value > positionMaximum[axis]) positionMaximum[axis] = value;
           }

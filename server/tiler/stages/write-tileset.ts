@@ -117,6 +117,8 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
   const featureOf = new Int32Array(entries.length);
   const uris: string[] = [];
   let bytes = 0;
+  const diagonals = new Float64Array(entries.length);
+  entries.forEach((entry, index) => (diagonals[index] = diagonalOf(entry.bounds)));
 
   const writeNode = (node: QuadtreeNode): Record<string, unknown> => {
     const uri = `tiles/${node.level}-${node.x}-${node.y}.glb`;
@@ -132,7 +134,7 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
     } else {
       // The largest objects first: they matter most from afar.
       const chosen = [...node.subtreeFeatures]
-        .sort((a, b) => diagonalOf(entries[b].bounds) - diagonalOf(entries[a].bounds))
+        .sort((a, b) => diagonals[b] - diagonals[a])
         .slice(0, maximumParentFeatures);
       objects = chosen.map((index) => createPrism(entries[index], options.materials));
     }

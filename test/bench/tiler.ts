@@ -1,0 +1,212 @@
+// Benchmark (`npm run bench:tiler`): Plaza's tiler vs citygml-to-3dtiles@0.1.6 on the same CityGML inputs, each in
+// its own child process under /usr/bin/time -v: wall time, CPU time, peak RSS, output size and the ratios.
+// Prints figures, never fails on timing. Sizes: BENCH_TILER_SIZES (default 1000,5000 with the peer) and
+// BENCH_TILER_PLAZA_ONLY_SIZES (default 20000; Plaza alone, for memory flatness). Peer runs stop after 300 s.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const SHARED = path.resolve(ROOT, '..', 'shared', 'data', 'citygml');
+const WORK = path.join(tmpdir(), 'plaza-bench-tiler');
+const PEER_TIMEOUT_SECONDS = 300;
+const UTM32 = '+proj=utm +zone=32 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs';
+
+interface RunResult {
+  wallSeconds: number;
+  cpuSeconds: number;
+  maxRssMegabytes: number;
+  outputBytes: number;
+  exitCode: number;
+  timedOut: boolean;
+  note: string;
+}
+
+function parseSizes(text: string | undefined, fallback: number[]): number[] {
+  if (text === undefined) return fallback;
+  return text
+    .split(',')
+    .map((value) => Number(value.trim()))
+    .filter((value) => Number.isInteger(value) && value > 0);
+}
+
+function directoryBytes(directory: string): number {
+  if (!existsSync(directory)) return 0;
+  let total = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const full = path.join(directory, entry.name);
+    total += entry.isDirectory() ? directoryBytes(full) : statSync(full).size;
+  }
+  return total;
+}
+
+function timed(command: string[], outDirectory: string, timeoutSeconds: number): RunResult {
+  rmSync(outDirectory, { recursive: true, force: true });
+  mkdirSync(outDirectory, { recursive: true });
+  const started = performance.now();
+  const child = spawnSync('/usr/bin/time', ['-v', ...command], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: timeoutSeconds * 1000,
+    maxBuffer: 64 << 20,
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const report = child.stderr ?? '';
+  const number = (pattern: RegExp) => Number(pattern.exec(report)?.[1] ?? NaN);
+  const user = number(/User time \(seconds\): ([\d.]+)/);
+  const system = number(/System time \(seconds\): ([\d.]+)/);
+  return {
+    wallSeconds,
+    cpuSeconds: user + system,
+    maxRssMegabytes: number(/Maximum resident set size \(kbytes\): (\d+)/) / 1024,
+    outputBytes: directoryBytes(outDirectory),
+    exitCode: child.status ?? -1,
+    timedOut: child.error !== undefined && /ETIMEDOUT/.test(String(child.error)),
+    note: (child.stdout ?? '').trim().split('\n').pop() ?? '',
+  };
+}
+
+function writePeerRunner(): string {
+  const runner = path.join(WORK, 'run-peer.mjs');
+  const converter = pathToFileURL(
+    path.join(ROOT, 'node_modules', 'citygml-to-3dtiles', 'src', 'Converter.mjs'),
+  ).href;
+  writeFileSync(
+    runner,
+    `import Converter from ${JSON.stringify(converter)};
+const [input, output, srsName, proj4] = process.argv.slice(2);
+const converter = new Converter({ srsProjections: { [srsName]: proj4 } });
+await converter.convertFiles(input, output);
+console.log('peer done');
+`,
+  );
+  return runner;
+}
+
+async function writeDemoCity(buildings: number): Promise<string | undefined> {
+  const file = path.join(WORK, `demo-city-${buildings}.gml`);
+  if (existsSync(file)) return file;
+  const districtModule = path.join(ROOT, 'server', 'demo', 'city', 'district.ts');
+  const writerModule = path.join(ROOT, 'server', 'demo', 'city', 'citygml-writer.ts');
+  if (!existsSync(districtModule) || !existsSync(writerModule)) return undefined;
+  const { generateDemoBuildings, createDemoDistrict } = await import(pathToFileURL(districtModule).href);
+  const { writeCityGml, computeEnvelope } = await import(pathToFileURL(writerModule).href);
+  // The envelope needs every building once; generate twice rather than keep 100 000 buildings in memory.
+  const envelope =
+    buildings <= 20_000 ? undefined : computeEnvelope(generateDemoBuildings({ buildingCount: buildings }));
+  const source = envelope
+    ? {
+        name: `Plaza demo city (${buildings})`,
+        buildings: generateDemoBuildings({ buildingCount: buildings }),
+      }
+    : createDemoDistrict({ buildingCount: buildings });
+  await writeCityGml(source, file, envelope ? { envelope } : {});
+  return file;
+}
+
+function srsNameOf(file: string): string {
+  const head = execFileSync('head', ['-c', '20000', file]).toString();
+  return /srsName="([^"]+)"/.exec(head)?.[1] ?? 'EPSG:25832';
+}
+
+function format(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
+async function main(): Promise<void> {
+  mkdirSync(WORK, { recursive: true });
+  if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is needed (Debian package "time")');
+  const peerRunner = writePeerRunner();
+  const inputs: Array<{ label: string; file: string; withPeer: boolean }> = [
+    {
+      label: 'Bedburg LoD2 (shared data)',
+      file: path.join(SHARED, 'Bedburg_LoD2_citygml2.0_UTM32-DHHN2016.gml'),
+      withPeer: true,
+    },
+  ];
+  for (const size of parseSizes(process.env.BENCH_TILER_SIZES, [1000, 5000])) {
+    const file = await writeDemoCity(size);
+    if (file) inputs.push({ label: `demo city, ${size} buildings`, file, withPeer: true });
+  }
+  for (const size of parseSizes(process.env.BENCH_TILER_PLAZA_ONLY_SIZES, [20000])) {
+    const file = await writeDemoCity(size);
+    if (file) inputs.push({ label: `demo city, ${size} buildings`, file, withPeer: false });
+  }
+  if (inputs.length === 1) console.log('server/demo/city not found: benchmarking the shared-data file only');
+
+  console.log(
+    'input | MB | Plaza wall s | Plaza CPU s | Plaza MB/s per core | Plaza RSS MB | Plaza out MB | peer wall s | peer RSS MB | peer out MB | speed ×peer | RSS ÷peer',
+  );
+  console.log('---|---|---|---|---|---|---|---|---|---|---|---');
+  for (const input of inputs) {
+    const megabytes = statSync(input.file).size / 1e6;
+    const plaza = timed(
+      [
+        'node',
+        '--import',
+        'tsx',
+        'server/tiler/cli.ts',
+        input.file,
+        '--out',
+        path.join(WORK, 'out-plaza'),
+        '--quiet',
+      ],
+      path.join(WORK, 'out-plaza'),
+      600,
+    );
+    let peer: RunResult | undefined;
+    if (input.withPeer) {
+      peer = timed(
+        [
+          'node',
+          '--max-old-space-size=8000',
+          peerRunner,
+          input.file,
+          path.join(WORK, 'out-peer'),
+          srsNameOf(input.file),
+          UTM32,
+        ],
+        path.join(WORK, 'out-peer'),
+        PEER_TIMEOUT_SECONDS,
+      );
+    }
+    const peerText = peer
+      ? peer.timedOut
+        ? [`>${PEER_TIMEOUT_SECONDS} (timeout)`, 'n/a', 'n/a']
+        : peer.exitCode !== 0
+          ? [`failed (exit ${peer.exitCode})`, format(peer.maxRssMegabytes, 0), 'n/a']
+          : [format(peer.wallSeconds), format(peer.maxRssMegabytes, 0), format(peer.outputBytes / 1e6, 2)]
+      : ['–', '–', '–'];
+    const peerValid = peer && !peer.timedOut && peer.exitCode === 0;
+    const speedRatio = peerValid
+      ? format(peer!.wallSeconds / plaza.wallSeconds)
+      : peer?.timedOut
+        ? `>${format(PEER_TIMEOUT_SECONDS / plaza.wallSeconds)}`
+        : '–';
+    const memoryRatio = peerValid ? format(plaza.maxRssMegabytes / peer!.maxRssMegabytes, 2) : '–';
+    console.log(
+      [
+        input.label,
+        format(megabytes),
+        plaza.exitCode === 0 ? format(plaza.wallSeconds) : `failed (exit ${plaza.exitCode})`,
+        format(plaza.cpuSeconds),
+        format(megabytes / plaza.cpuSeconds),
+        format(plaza.maxRssMegabytes, 0),
+        format(plaza.outputBytes / 1e6, 2),
+        ...peerText,
+        speedRatio,
+        memoryRatio,
+      ].join(' | '),
+    );
+    if (plaza.note) console.log(`  Plaza: ${plaza.note.slice(0, 160)}`);
+  }
+  console.log(
+    '\nTargets (issue 3): ≥ 20× faster than the peer, ≤ 1/3 of its peak RSS, ≥ 50 MB/s of CityGML per core, RSS flat from ' +
+      '1,000 to 100,000 buildings (BENCH_TILER_PLAZA_ONLY_SIZES=100000 for the largest). Wall times include Node and tsx start-up ' +
+      '(about 1 s); CPU time counts every thread. The machine is shared, so compare rows run together.',
+  );
+}
+
+await main();
