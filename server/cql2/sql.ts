@@ -50,7 +50,12 @@ export interface Cql2SqlResult {
   residual?: Cql2Expression;
 }
 
-type SqlType = 'number' | 'string' | 'boolean' | 'instant' | 'geometry' | 'unknown';
+/**
+ * `untyped`: a PostgreSQL string parameter left without a cast, so that PostgreSQL reads it as the type of the
+ * column it is compared with (GDAL's `cql-text` compares date columns with plain strings). `column` is only a hint:
+ * the other side of the comparison is a column.
+ */
+type SqlType = 'number' | 'string' | 'boolean' | 'instant' | 'geometry' | 'unknown' | 'untyped' | 'column';
 
 interface SqlValue {
   sql: string;
@@ -130,6 +135,8 @@ class SqlTranslator {
     this.params.push(value);
     const placeholder = `$${(this.options.firstParameter ?? 1) + this.params.length - 1}`;
     switch (type) {
+      case 'untyped':
+        return placeholder;
       case 'number':
         return `${placeholder}::double precision`;
       case 'boolean':
@@ -183,7 +190,8 @@ class SqlTranslator {
       }
       case 'in': {
         const value = this.scalar(args[0]);
-        const items = (args[1] as Cql2Expression[]).map((item) => this.scalar(item, value.type));
+        const hint = value.type === 'instant' ? 'instant' : this.isColumn(args[0]) ? 'column' : value.type;
+        const items = (args[1] as Cql2Expression[]).map((item) => this.scalar(item, hint));
         if (value.type === 'instant' || items.some((item) => item.type === 'instant')) {
           // Positional parameters cannot be repeated in SQLite.
           if (!this.postgis && items.length > 1 && value.sql.includes('?')) throw new Untranslatable();
@@ -194,8 +202,11 @@ class SqlTranslator {
       }
     }
     if (COMPARISON.has(name)) {
-      const left = this.scalar(args[0]);
-      const right = this.scalar(args[1], left.type);
+      const left = this.scalar(args[0], this.isColumn(args[1]) ? 'column' : 'unknown');
+      const right = this.scalar(
+        args[1],
+        left.type === 'instant' ? 'instant' : this.isColumn(args[0]) ? 'column' : left.type,
+      );
       return this.compare(left, name, right);
     }
     if (SPATIAL.has(name)) {
@@ -205,6 +216,10 @@ class SqlTranslator {
     if (name in TEMPORAL_RELATIONS) return this.temporal(name, args[0], args[1]);
     // A_* functions: neither dialect has a portable array type for feature properties.
     throw new Untranslatable();
+  }
+
+  private isColumn(e: Cql2Expression): boolean {
+    return isProperty(e) && e.property !== this.geometryProperty;
   }
 
   private compare(left: SqlValue, operator: string, right: SqlValue): string {
@@ -295,6 +310,7 @@ class SqlTranslator {
         if (time === undefined) throw new Untranslatable();
         return this.instantLiteral(time);
       }
+      if (hint === 'column' && this.postgis) return { sql: this.bind(e, 'untyped'), type: 'untyped' };
       return { sql: this.bind(e, 'string'), type: 'string' };
     }
     if (isDate(e)) return this.instantLiteral(parseInstant(e.date)!);

@@ -155,8 +155,20 @@ describe('cql2/sql', () => {
       toSql(parseCql2Text("T_BEFORE(INTERVAL(a, '..'), INTERVAL('..', b)) AND name < 'x'"), options),
     ).toEqual({
       // e1 < s2 with e1 = +infinity and s2 = -infinity: false whatever the columns hold, as in the evaluator.
-      where: '($3::timestamptz < $4::timestamptz) AND ("name" < $5::text COLLATE "C")',
+      where: '($3::timestamptz < $4::timestamptz) AND ("name" < $5)',
       params: ['infinity', '-infinity', 'x'],
+    });
+  });
+
+  it('orders string literals by code point in PostGIS unless a column gives their type', () => {
+    const options = {
+      dialect: 'postgis' as const,
+      column: (property: string) => `"${property}"`,
+      geometryColumn: 'g',
+    };
+    expect(toSql(parseCql2Text("CASEI(name) < 'b' AND built > '2020-01-01'"), options)).toEqual({
+      where: '(lower("name") < $1::text COLLATE "C") AND ("built" > $2)',
+      params: ['b', '2020-01-01'],
     });
   });
 
