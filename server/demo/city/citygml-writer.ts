@@ -35,7 +35,7 @@ export interface WriteCityGmlProgress {
 export interface WriteCityGmlOptions {
   /** The root envelope; required when `buildings` is not an array (it cannot be read twice). */
   envelope?: CityGmlEnvelope;
-  /** Called about every 1,000 buildings and once at the end. */
+  /** Called every 1,000 buildings and at the end, once per count. */
   onProgress?: (progress: WriteCityGmlProgress) => void;
 }
 
@@ -68,6 +68,7 @@ export async function writeCityGml(
   let pending = '';
   let bytes = 0;
   let buildings = 0;
+  let reported = -1;
   const flush = async (): Promise<void> => {
     if (pending === '') return;
     const chunk = Buffer.from(pending, 'utf8');
@@ -82,7 +83,10 @@ export async function writeCityGml(
       pending += formatBuilding(building);
       buildings += 1;
       if (pending.length >= CHUNK_BYTES) await flush();
-      if (buildings % 1_000 === 0) options.onProgress?.({ buildings, bytes: bytes + pending.length });
+      if (buildings % 1_000 === 0) {
+        options.onProgress?.({ buildings, bytes: bytes + pending.length });
+        reported = buildings;
+      }
     }
     pending += '</core:CityModel>\n';
     await flush();
@@ -92,7 +96,7 @@ export async function writeCityGml(
     stream.destroy();
     throw error;
   }
-  options.onProgress?.({ buildings, bytes });
+  if (reported !== buildings || buildings === 0) options.onProgress?.({ buildings, bytes });
   return { buildings, bytes };
 }
 

@@ -45,6 +45,17 @@ describe('demo:city CLI', () => {
     expect(await readdir(join(directory, 'nested'))).toEqual(['city.gml']);
   });
 
+  it('shows a progress line when stderr is a terminal', async () => {
+    const out = join(directory, 'tty.gml');
+    // script(1) from bsdutils runs the CLI on a pseudo-terminal.
+    const command = `'${process.execPath}' --import tsx '${CLI}' --buildings 2500 --out '${out}'`;
+    const { stdout } = await run('script', ['-qec', command, '/dev/null'], { timeout: 60_000 });
+    expect(stdout).toContain('\r 40% 1,000 / 2,500 buildings, ');
+    expect(stdout).toContain('\r 80% 2,000 / 2,500 buildings, ');
+    expect(stdout).toContain('\r100% 2,500 / 2,500 buildings, ');
+    expect(stdout).toContain(`wrote ${out}: 2500 buildings`);
+  });
+
   it('writes byte-identical files for the same seed and different ones for another seed', async () => {
     const first = join(directory, 'first.gml');
     const second = join(directory, 'second.gml');
