@@ -83,10 +83,16 @@ export function classifyCollection(document: OgcCollectionDocument, baseUrl: str
  * Fetches the server's collections.
  * @throws ResponseError | NetworkError
  */
-export async function fetchCollections(serverUrl: string, signal?: AbortSignal): Promise<PlazaCollection[]> {
+export async function fetchCollections(
+  serverUrl: string,
+  options: { credential?: string; signal?: AbortSignal } = {},
+): Promise<PlazaCollection[]> {
   const base = new URL(serverUrl || '/', globalThis.location?.href ?? 'http://localhost/').href;
   const url = new URL('collections?f=json', base).href;
-  const body = await fetchJson<{ collections?: OgcCollectionDocument[] }>(url, { signal });
+  const body = await fetchJson<{ collections?: OgcCollectionDocument[] }>(url, {
+    signal: options.signal,
+    headers: options.credential ? { authorization: `Bearer ${options.credential}` } : {},
+  });
   return (body.collections ?? [])
     .map((document) => classifyCollection(document, url))
     .filter((collection): collection is PlazaCollection => collection !== undefined);

@@ -19,6 +19,8 @@ export interface FetchFeaturesOptions {
   /** Page size (default 1,000). */
   pageSize?: number;
   signal?: AbortSignal;
+  /** Bearer token for internal collections. */
+  credential?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function fetchFeaturesInView(
   itemsUrl: string,
   options: FetchFeaturesOptions = {},
 ): Promise<{ collection: GeoJsonFeatureCollection; truncated: boolean }> {
-  const { bbox, filter, maximumFeatures = 5000, pageSize = 1000, signal } = options;
+  const { bbox, filter, maximumFeatures = 5000, pageSize = 1000, signal, credential } = options;
   const url = new URL(itemsUrl);
   url.searchParams.set('f', 'json');
   url.searchParams.set('limit', String(Math.min(pageSize, maximumFeatures)));
@@ -43,7 +45,7 @@ export async function fetchFeaturesInView(
   while (next && features.length < maximumFeatures) {
     const page: GeoJsonFeatureCollection = await fetchJson<GeoJsonFeatureCollection>(next, {
       signal,
-      headers: { accept: 'application/geo+json' },
+      headers: { accept: 'application/geo+json', ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
     });
     features.push(...page.features);
     next = page.links?.find((link) => link.rel === 'next')?.href;

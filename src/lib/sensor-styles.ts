@@ -20,6 +20,8 @@ export interface SensorStyle {
 }
 
 export const UNKNOWN_COLOR = '#9e9e9e';
+/** Types with hundreds of members per district; hidden on first load so the map stays readable. */
+export const DENSE_TYPES = ['StreetLight', 'ParkingSpot', 'Device'];
 /** Values older than this are marked stale. */
 export const STALE_AFTER_MS = 15 * 60 * 1000;
 

@@ -1,7 +1,8 @@
 // The layer list: which collections are shown, in which order, how opaque, and what state each is in.
 import { getContext, setContext } from 'svelte';
 import type { PlazaCollection } from '../data/collections';
-import type { BuildingStyleMode } from '../lib/building-styles';
+import { BUILDING_STYLE_MODES, type BuildingStyleMode } from '../lib/building-styles';
+import type { LayerState } from './url-state';
 
 const KEY = Symbol('plaza-layers');
 
@@ -16,6 +17,8 @@ export class Layer {
   message = $state<string | undefined>(undefined);
   /** What a 3D Tiles layer's buildings are coloured by. */
   styleMode = $state<BuildingStyleMode>('plain');
+  /** CQL2-text filter applied to a feature layer's items request ('' = none). */
+  filter = $state('');
   constructor(readonly collection: PlazaCollection) {}
 }
 
@@ -27,12 +30,51 @@ export class LayerStore {
 
   /** Replaces the list with the server's collections; 3D Tiles start visible, feature layers hidden. */
   setCollections(collections: PlazaCollection[]): void {
-    this.layers = collections.map((collection) => {
+    // The twin (3D Tiles) leads the list; map layers follow in the server's order.
+    const ordered = [...collections].sort(
+      (a, b) => Number(b.kind === 'tileset') - Number(a.kind === 'tileset'),
+    );
+    this.layers = ordered.map((collection) => {
       const layer = new Layer(collection);
       layer.visible = collection.kind === 'tileset';
       return layer;
     });
     this.catalogLoaded = true;
+  }
+
+  /**
+   * Applies layer settings restored from the URL: listed layers come first in the listed order with their
+   * visibility, opacity, style and filter; the others keep their defaults and follow.
+   */
+  applyLayerStates(states: LayerState[]): void {
+    const byId = new Map(this.layers.map((layer) => [layer.collection.id, layer]));
+    const ordered: Layer[] = [];
+    for (const state of states) {
+      const layer = byId.get(state.id);
+      if (!layer) continue;
+      byId.delete(state.id);
+      layer.visible = state.visible;
+      layer.opacity = state.opacity;
+      if (BUILDING_STYLE_MODES.some((option) => option.mode === state.style)) {
+        layer.styleMode = state.style as BuildingStyleMode;
+      }
+      layer.filter = state.filter ?? '';
+      ordered.push(layer);
+    }
+    this.layers = [...ordered, ...byId.values()];
+  }
+
+  /** The layers' settings for the URL. */
+  layerStates(): LayerState[] {
+    return this.layers.map((layer) => ({
+      id: layer.collection.id,
+      visible: layer.visible,
+      opacity: layer.opacity,
+      ...(layer.collection.kind === 'tileset' && layer.styleMode !== 'plain'
+        ? { style: layer.styleMode }
+        : {}),
+      ...(layer.filter ? { filter: layer.filter } : {}),
+    }));
   }
 
   /** Moves a layer one place up (-1) or down (+1) in the drawing order. */

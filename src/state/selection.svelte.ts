@@ -23,6 +23,8 @@ export type Selection = SelectedFeature | SelectedEntity;
 
 export class SelectionStore {
   selected = $state<Selection | undefined>(undefined);
+  /** An id restored from the URL, selected once a layer or the live stream shows it. */
+  pendingId = $state<string | undefined>(undefined);
   /** Show only the selected building (and its parts) in its layer. */
   isolated = $state(false);
 }

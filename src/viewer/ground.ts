@@ -18,9 +18,13 @@ export function placeOnEllipsoid(tileset: Cesium3DTileset, lowestHeight: number)
  * The lowest height of a tileset: from a 6-number extent when the catalog gives one, otherwise from the root
  * bounding region of its tileset.json (0 when it has none).
  */
-export async function findLowestHeight(tilesetUrl: string, bbox: number[] | undefined): Promise<number> {
+export async function findLowestHeight(
+  tilesetUrl: string,
+  bbox: number[] | undefined,
+  headers: Record<string, string> = {},
+): Promise<number> {
   if (bbox?.length === 6) return bbox[2];
-  const response = await fetch(tilesetUrl);
+  const response = await fetch(tilesetUrl, { headers });
   if (!response.ok) return 0;
   const json = (await response.json()) as { root?: { boundingVolume?: { region?: number[] } } };
   return json.root?.boundingVolume?.region?.[4] ?? 0;

@@ -1,0 +1,34 @@
+// Reads and sets the camera as plain numbers, for the URL state.
+import { Cartesian3, Math as CesiumMath, type Viewer } from 'cesium';
+import type { CameraState } from '../state/url-state';
+
+export function readCamera(viewer: Viewer): CameraState {
+  const position = viewer.camera.positionCartographic;
+  return {
+    longitude: CesiumMath.toDegrees(position.longitude),
+    latitude: CesiumMath.toDegrees(position.latitude),
+    height: position.height,
+    heading: CesiumMath.toDegrees(viewer.camera.heading),
+    pitch: CesiumMath.toDegrees(viewer.camera.pitch),
+  };
+}
+
+export function applyCamera(viewer: Viewer, camera: CameraState): void {
+  viewer.camera.setView({
+    destination: Cartesian3.fromDegrees(camera.longitude, camera.latitude, camera.height),
+    orientation: {
+      heading: CesiumMath.toRadians(camera.heading),
+      pitch: CesiumMath.toRadians(camera.pitch),
+      roll: 0,
+    },
+  });
+  viewer.scene.requestRender();
+}
+
+/**
+ * Calls `onChange` whenever the camera comes to rest.
+ * @returns a function that stops listening
+ */
+export function watchCamera(viewer: Viewer, onChange: (camera: CameraState) => void): () => void {
+  return viewer.camera.moveEnd.addEventListener(() => onChange(readCamera(viewer)));
+}
