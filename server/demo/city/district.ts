@@ -753,10 +753,12 @@ class DistrictBuilder {
   private addPark(cell: BlockCell, ring: EastingNorthing[]): void {
     const index = this.parkCount;
     this.parkCount += 1;
+    // Real Darmstadt park names first, then parks named like streets ("Lindenpark", "Goethepark 2").
+    const generated = index - PARK_NAMES.length;
     const name =
-      index < PARK_NAMES.length
+      generated < 0
         ? PARK_NAMES[index]!
-        : `Grünanlage ${this.nextStreetName().replace(/(straße|weg|allee|gasse|ring|pfad)$/, '')}`;
+        : `${STREET_STEMS[generated % STREET_STEMS.length]!}park${generated >= STREET_STEMS.length ? ` ${Math.floor(generated / STREET_STEMS.length) + 1}` : ''}`;
     if (this.collect) {
       this.parks.push({
         id: `park-${String(index + 1).padStart(3, '0')}`,
@@ -993,7 +995,7 @@ class DistrictBuilder {
       const offset = street.widthMetres / 2 - 1.5;
       for (let distance = 18; distance < length - 18; distance += this.range([10, 14])) {
         // Skip the stretch where a cross street meets this one.
-        if (this.crossesStreet(street, start, along, distance)) continue;
+        if (this.crossesStreet(start, along, distance)) continue;
         for (const sign of [-1, 1]) {
           this.addTree(
             [
@@ -1007,17 +1009,12 @@ class DistrictBuilder {
     }
   }
 
-  private crossesStreet(
-    street: DemoStreet,
-    start: EastingNorthing,
-    along: EastingNorthing,
-    distance: number,
-  ): boolean {
+  /** Whether the point `distance` along a street lies in (or within 6 m of) a crossing street. */
+  private crossesStreet(start: EastingNorthing, along: EastingNorthing, distance: number): boolean {
     const vertical = along[0] === 0;
     const coordinate = vertical ? start[1] + along[1] * distance : start[0] + along[0] * distance;
     const lines = vertical ? this.horizontalLines : this.verticalLines;
     const widths = vertical ? this.horizontalWidths : this.verticalWidths;
-    void street;
     for (let index = 0; index < lines.length; index += 1) {
       if (Math.abs(coordinate - lines[index]!) < widths[index]! / 2 + 6) return true;
     }

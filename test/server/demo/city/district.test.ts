@@ -111,10 +111,15 @@ describe('createDemoDistrict', () => {
     expect(() => createDemoDistrict({ seed: 0.5 })).toThrow(RangeError);
   });
 
-  it('returns 100,000 buildings with unique ids when asked to', () => {
+  it('returns 100,000 buildings with unique ids, and unique street and park names, when asked to', () => {
     const large = createDemoDistrict({ buildingCount: 100_000 });
     expect(large.buildings).toHaveLength(100_000);
     expect(new Set(large.buildings.map((building) => building.id)).size).toBe(100_000);
+    // Names stay unique however many streets and parks a large city needs.
+    expect(large.streets.length).toBeGreaterThan(1_000);
+    expect(new Set(large.streets.map((street) => street.name)).size).toBe(large.streets.length);
+    expect(large.parks.length).toBeGreaterThan(100);
+    expect(new Set(large.parks.map((park) => park.name)).size).toBe(large.parks.length);
   });
 
   it('returns unique ids that are valid XML names, and unique addresses', () => {
