@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from '../config';
 
 const IDENTIFIER = z
   .string()
@@ -87,7 +88,7 @@ export type ProviderConfig = CollectionConfig['provider'];
 export type CollectionStyle = z.infer<typeof STYLE_SCHEMA>;
 
 /** A collections file that fails validation; the message lists every problem with its JSON path. */
-export class CollectionsConfigError extends Error {
+export class CollectionsConfigError extends ConfigError {
   override name = 'CollectionsConfigError';
 }
 

@@ -84,6 +84,9 @@ export interface OgcServiceOptions {
   /** Bearer token that reveals internal collections; none hides them. */
   internalToken?: string;
   filterEngine?: FilterEngine;
+  /** Looks for collections that appeared since start (NGSI-LD types); called, throttled by the caller, on listings and
+   * on unknown ids. */
+  refreshCollections?: () => Promise<void>;
 }
 
 interface Link {
@@ -99,8 +102,10 @@ export class OgcService {
   readonly #catalog: CollectionCatalog;
   readonly #token: Buffer | undefined;
   readonly #filterEngine: FilterEngine | undefined;
+  readonly #refresh: (() => Promise<void>) | undefined;
 
   constructor(options: OgcServiceOptions) {
+    this.#refresh = options.refreshCollections;
     this.#catalog = options.catalog;
     this.#token = options.internalToken ? Buffer.from(`Bearer ${options.internalToken}`) : undefined;
     this.#filterEngine = options.filterEngine;
@@ -122,14 +127,18 @@ export class OgcService {
     return `${request.protocol}://${request.headers.host ?? 'localhost'}${OGC_BASE_PATH}`;
   }
 
-  #entry(request: FastifyRequest, id: string): CollectionEntry {
-    const entry = this.#catalog.get(id, this.#authorised(request));
+  async #entry(request: FastifyRequest, id: string): Promise<CollectionEntry> {
+    let entry = this.#catalog.get(id, this.#authorised(request));
+    if (!entry && this.#refresh) {
+      await this.#refresh();
+      entry = this.#catalog.get(id, this.#authorised(request));
+    }
     if (!entry) throw notFound(`no collection '${id}'`);
     return entry;
   }
 
-  #featureEntry(request: FastifyRequest, id: string): FeatureCollectionEntry {
-    const entry = this.#entry(request, id);
+  async #featureEntry(request: FastifyRequest, id: string): Promise<FeatureCollectionEntry> {
+    const entry = await this.#entry(request, id);
     if (entry.kind !== 'features')
       throw notFound(`collection '${id}' is a 3D tileset and has no feature items`);
     return entry;
@@ -159,7 +168,7 @@ export class OgcService {
 
   async #tilesetFile(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const params = request.params as { collectionId: string; '*': string };
-    const entry = this.#entry(request, params.collectionId);
+    const entry = await this.#entry(request, params.collectionId);
     if (entry.kind !== 'tileset') throw notFound(`collection '${entry.id}' is not a 3D tileset`);
     const raw = request.url.split('?')[0];
     const path = raw.slice(raw.indexOf('/3dtiles/') + '/3dtiles/'.length);
@@ -253,6 +262,7 @@ export class OgcService {
   }
 
   async #describedCollections(request: FastifyRequest) {
+    await this.#refresh?.();
     const entries = this.#catalog.list(this.#authorised(request));
     return Promise.all(
       entries.map(async (entry) => ({
@@ -410,7 +420,7 @@ export class OgcService {
   async #collection(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const { collectionId } = request.params as { collectionId: string };
     const format = this.#format(request, ['f']);
-    const entry = this.#entry(request, collectionId);
+    const entry = await this.#entry(request, collectionId);
     const description = entry.kind === 'features' ? await this.#describe(entry) : undefined;
     const base = this.#base(request);
     const json = this.#collectionJson(base, entry, description);
@@ -451,7 +461,7 @@ export class OgcService {
   async #queryables(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const { collectionId } = request.params as { collectionId: string };
     const format = this.#format(request, ['f']);
-    const entry = this.#featureEntry(request, collectionId);
+    const entry = await this.#featureEntry(request, collectionId);
     const description = await this.#describe(entry);
     const base = this.#base(request);
     const href = `${base}/collections/${encodeURIComponent(entry.id)}/queryables`;
@@ -556,7 +566,7 @@ export class OgcService {
   async #items(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const { collectionId } = request.params as { collectionId: string };
     const query = request.query as RawQuery;
-    const entry = this.#featureEntry(request, collectionId);
+    const entry = await this.#featureEntry(request, collectionId);
     const description = await this.#describe(entry);
     const crsList = collectionCrsList(description.storageEpsg);
     const options = this.#itemsQuery(query, description, crsList);
@@ -661,7 +671,7 @@ export class OgcService {
     const { collectionId, featureId } = request.params as { collectionId: string; featureId: string };
     const query = request.query as RawQuery;
     checkParameterNames(query, ['f', 'crs', 'properties', 'skipGeometry']);
-    const entry = this.#featureEntry(request, collectionId);
+    const entry = await this.#featureEntry(request, collectionId);
     const description = await this.#describe(entry);
     const crsList = collectionCrsList(description.storageEpsg);
     const crs = parseOutputCrs(single(query, 'crs'), crsList);

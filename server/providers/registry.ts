@@ -3,6 +3,7 @@ import type { FeatureProvider } from './provider';
 import { GeoPackageProvider } from './geopackage';
 import { GeoJsonFileProvider } from './geojson';
 import { PostGisProvider } from './postgis';
+import { NgsiLdProvider } from './ngsi-ld';
 
 /** Provider settings as the collections config declares them. */
 export type ProviderSettings =
@@ -14,8 +15,8 @@ export type ProviderSettings =
 /** What factories may need beyond the settings. */
 export interface ProviderContext {
   temporalProperty?: string;
-  /** NGSI-LD broker defaults from Plaza's configuration. */
-  ngsiLd?: { url: string; tenant?: string; context?: string; token?: string };
+  /** NGSI-LD broker defaults from Plaza's configuration; `url` may be known only once Plaza listens. */
+  ngsiLd?: { url: () => string | undefined; tenant?: string; context?: string; token?: string };
 }
 
 type ProviderFactory = (
@@ -50,6 +51,21 @@ const FACTORIES = new Map<string, ProviderFactory>([
         table,
         geometryColumn,
         idColumn,
+        temporalProperty: context.temporalProperty,
+      });
+    },
+  ],
+  [
+    'ngsi-ld',
+    (settings, context) => {
+      const { entityType, brokerUrl } = settings as Extract<ProviderSettings, { type: 'ngsi-ld' }>;
+      const defaults = context.ngsiLd;
+      return new NgsiLdProvider({
+        brokerUrl: brokerUrl ?? defaults?.url ?? (() => undefined),
+        entityType,
+        tenant: defaults?.tenant,
+        context: defaults?.context,
+        token: defaults?.token,
         temporalProperty: context.temporalProperty,
       });
     },

@@ -7,7 +7,6 @@ import type {
   FeaturePredicate,
   PlazaFeature,
 } from '../../server/providers/provider';
-import { idsOf } from '../server/ogc/fixtures';
 import { createCql2FilterEngine } from '../../server/ogc/filter';
 
 const query = (partial: Partial<FeatureQuery>): FeatureQuery => ({ limit: 100, offset: 0, ...partial });
@@ -20,16 +19,23 @@ function categoryIs(value: string): FeaturePredicate {
   };
 }
 
-async function allPages(
+/** How a backend's feature ids map to the fixture numbers 1-10. */
+export interface ContractIdentifiers {
+  toNumber(id: string | number): number;
+  fromNumber(value: number): string;
+}
+
+async function readAllPages(
   provider: FeatureProvider,
   base: FeatureQuery,
+  number: (feature: { id?: string | number }) => number,
 ): Promise<{ ids: number[]; matched: (number | undefined)[] }> {
   const ids: number[] = [];
   const matched: (number | undefined)[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 20; pages++) {
     const page = await provider.queryFeatures({ ...base, cursor });
-    ids.push(...page.features.map((feature) => Number(feature.id)));
+    ids.push(...page.features.map(number));
     matched.push(page.numberMatched);
     if (!page.nextCursor) return { ids, matched };
     cursor = page.nextCursor;
@@ -42,7 +48,14 @@ async function allPages(
  * @param name - the backend, for test names
  * @param open - opens the provider over the fixture places (after any setup)
  */
-export function runFeatureProviderContract(name: string, open: () => Promise<FeatureProvider>): void {
+export function runFeatureProviderContract(
+  name: string,
+  open: () => Promise<FeatureProvider>,
+  identifiers: ContractIdentifiers = { toNumber: Number, fromNumber: String },
+): void {
+  const number = (feature: { id?: string | number }) => identifiers.toNumber(feature.id as string | number);
+  const ids = (features: { id?: string | number }[]) => features.map(number).sort((a, b) => a - b);
+  const allPages = (provider: FeatureProvider, base: FeatureQuery) => readAllPages(provider, base, number);
   describe(`FeatureProvider contract: ${name}`, () => {
     let provider: FeatureProvider;
     beforeAll(async () => {
@@ -65,7 +78,7 @@ export function runFeatureProviderContract(name: string, open: () => Promise<Fea
 
     it('returns every feature in id order with an exact numberMatched when unfiltered', async () => {
       const page = await provider.queryFeatures(query({}));
-      expect(page.features.map((feature) => Number(feature.id))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(page.features.map(number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(page.numberMatched).toBe(10);
       expect(page.nextCursor).toBeUndefined();
     });
@@ -90,23 +103,23 @@ export function runFeatureProviderContract(name: string, open: () => Promise<Fea
 
     it('skips offset features', async () => {
       const page = await provider.queryFeatures(query({ limit: 2, offset: 4 }));
-      expect(page.features.map((feature) => Number(feature.id))).toEqual([5, 6]);
+      expect(page.features.map(number)).toEqual([5, 6]);
     });
 
     it('returns the points in a Darmstadt bbox, never the feature without geometry', async () => {
       const page = await provider.queryFeatures(query({ bbox: [[8.645, 49.865, 8.675, 49.895]] }));
-      expect(idsOf(page.features)).toEqual([1, 2, 3, 10]);
+      expect(ids(page.features)).toEqual([1, 2, 3, 10]);
       expect(page.numberMatched ?? 4).toBe(4);
     });
 
     it('returns the line crossing a bbox that holds none of its vertices', async () => {
       const page = await provider.queryFeatures(query({ bbox: [[8.7, 49.85, 8.71, 49.87]] }));
-      expect(idsOf(page.features)).toEqual([6]);
+      expect(ids(page.features)).toEqual([6]);
     });
 
     it('returns the polygon when the bbox lies inside it', async () => {
       const page = await provider.queryFeatures(query({ bbox: [[8.692, 49.912, 8.693, 49.913]] }));
-      expect(idsOf(page.features)).toEqual([5]);
+      expect(ids(page.features)).toEqual([5]);
     });
 
     it('returns features on both sides of the antimeridian for a split bbox', async () => {
@@ -118,28 +131,28 @@ export function runFeatureProviderContract(name: string, open: () => Promise<Fea
           ],
         }),
       );
-      expect(idsOf(page.features)).toEqual([7, 8]);
+      expect(ids(page.features)).toEqual([7, 8]);
     });
 
     it('returns features whose time lies in a closed interval, excluding features without time', async () => {
       const start = Date.parse('2024-03-01T00:00:00Z');
       const end = Date.parse('2024-03-31T23:59:59.999Z');
       const page = await provider.queryFeatures(query({ datetime: { start, end } }));
-      expect(idsOf(page.features)).toEqual([3, 4]);
+      expect(ids(page.features)).toEqual([3, 4]);
     });
 
     it('returns features up to an open-start interval end', async () => {
       const page = await provider.queryFeatures(
         query({ datetime: { end: Date.parse('2024-02-20T12:00:00Z') } }),
       );
-      expect(idsOf(page.features)).toEqual([1, 2]);
+      expect(ids(page.features)).toEqual([1, 2]);
     });
 
     it('applies a predicate together with a bbox', async () => {
       const page = await provider.queryFeatures(
         query({ filter: categoryIs('park'), bbox: [[8.6, 49.8, 8.7, 49.95]] }),
       );
-      expect(idsOf(page.features)).toEqual([1, 3, 6]);
+      expect(ids(page.features)).toEqual([1, 3, 6]);
     });
 
     it('pages a filtered query through cursors without losing or repeating features', async () => {
@@ -194,13 +207,13 @@ export function runFeatureProviderContract(name: string, open: () => Promise<Fea
         description,
       );
       const page = await provider.queryFeatures(query({ filter }));
-      expect(idsOf(page.features)).toEqual(expected);
+      expect(ids(page.features)).toEqual(expected);
     });
 
     it('returns one feature by id and undefined for an unknown id', async () => {
-      const feature = await provider.getFeature('4');
+      const feature = await provider.getFeature(identifiers.fromNumber(4));
       expect(feature?.properties.name).toBe('Delta');
-      expect(await provider.getFeature('99')).toBeUndefined();
+      expect(await provider.getFeature(identifiers.fromNumber(99))).toBeUndefined();
       expect(await provider.getFeature('not-an-id')).toBeUndefined();
     });
 
