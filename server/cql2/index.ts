@@ -92,3 +92,4 @@ export {
   type Cql2SqlOptions,
   type Cql2SqlResult,
 } from './sql';
+export { checkPropertyKinds, kindOfExpression, type Cql2Kind, type Cql2PropertyKinds } from './validate';

@@ -42,13 +42,16 @@ const PREDICATES = new Set([
 ]);
 const SCALAR_KINDS: readonly Cql2Kind[] = ['boolean', 'number', 'string', 'instant', 'any'];
 
-/** The kind of value `e` yields. */
-export function kindOf(e: Cql2Expression): Cql2Kind {
+/** The kind of each queryable, where known (`any` or undefined: unknown). */
+export type Cql2PropertyKinds = (property: string) => Cql2Kind | undefined;
+
+/** The kind of value `e` yields; properties are `any` unless `propertyKinds` knows them. */
+export function kindOfExpression(e: Cql2Expression, propertyKinds?: Cql2PropertyKinds): Cql2Kind {
   if (typeof e === 'boolean') return 'boolean';
   if (typeof e === 'number') return 'number';
   if (typeof e === 'string') return 'string';
   if (Array.isArray(e)) return 'array';
-  if (isProperty(e)) return 'any';
+  if (isProperty(e)) return propertyKinds?.(e.property) ?? 'any';
   if (isDate(e) || isTimestamp(e)) return 'instant';
   if (isInterval(e)) return 'interval';
   if (isBbox(e) || isGeometry(e)) return 'geometry';
@@ -62,9 +65,9 @@ export function kindOf(e: Cql2Expression): Cql2Kind {
   return 'any';
 }
 
-function describe(e: Cql2Expression): string {
-  const kind = kindOf(e);
-  if (isProperty(e)) return `property "${e.property}"`;
+function describeExpression(e: Cql2Expression, propertyKinds?: Cql2PropertyKinds): string {
+  const kind = kindOfExpression(e, propertyKinds);
+  if (isProperty(e)) return kind === 'any' ? `property "${e.property}"` : `${kind} property "${e.property}"`;
   if (isOperation(e)) return `${e.op}(…) (${kind})`;
   const text = JSON.stringify(e);
   return `${kind} ${text.length > 40 ? text.slice(0, 40) + '…' : text}`;
@@ -75,7 +78,13 @@ function describe(e: Cql2Expression): string {
  * @param positions start offsets of operation nodes in CQL2-text, to name the position in messages.
  * @throws Cql2Error naming the operator, the argument and (for text) the position.
  */
-export function validateCql2(e: Cql2Expression, positions?: WeakMap<object, number>): void {
+export function validateCql2(
+  e: Cql2Expression,
+  positions?: WeakMap<object, number>,
+  propertyKinds?: Cql2PropertyKinds,
+): void {
+  const kindOf = (node: Cql2Expression) => kindOfExpression(node, propertyKinds);
+  const describe = (node: Cql2Expression) => describeExpression(node, propertyKinds);
   const fail = (node: Cql2Operation | undefined, message: string): never => {
     const position = node ? positions?.get(node) : undefined;
     throw new Cql2Error(position === undefined ? message : `${message} at position ${position}`, position);
@@ -129,7 +138,9 @@ export function validateCql2(e: Cql2Expression, positions?: WeakMap<object, numb
       expect(0, SCALAR_KINDS, 'a scalar value');
       expect(1, SCALAR_KINDS, 'a scalar value');
       const [left, right] = args.map(kindOf);
-      if (left !== 'any' && right !== 'any' && left !== right) {
+      // A string compared with an instant is read as one (GDAL sends dates as strings).
+      const instantAndString = [left, right].includes('instant') && [left, right].includes('string');
+      if (left !== 'any' && right !== 'any' && left !== right && !instantAndString) {
         fail(node, `${node.op} compares ${describe(args[0])} with ${describe(args[1])}: the kinds differ`);
       }
     } else if (name === 'like') {
@@ -188,4 +199,16 @@ export function validateCql2(e: Cql2Expression, positions?: WeakMap<object, numb
     );
   }
   visit(e);
+}
+
+/**
+ * Checks that each property is used where its kind fits: no LIKE on a number, no S_* on a string, no comparison of
+ * a number property with a string, and so on. Run it after parsing, with the kinds the queryables declare, so that
+ * such filters are a 400 instead of an SQL error or a silently empty result.
+ * @param propertyKinds the kind of a queryable (`instant` for date/date-time strings, `geometry` for spatial ones);
+ *   undefined or `any` where unknown.
+ * @throws Cql2Error naming the operator, the argument and the property's kind.
+ */
+export function checkPropertyKinds(e: Cql2Expression, propertyKinds: Cql2PropertyKinds): void {
+  validateCql2(e, undefined, propertyKinds);
 }

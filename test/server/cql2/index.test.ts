@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Cql2Error,
+  checkPropertyKinds,
   conformanceClassesSupported,
   evaluateCql2,
   functionsOf,
@@ -9,6 +10,7 @@ import {
   parseCql2Text,
   propertiesOf,
   toSql,
+  type Cql2Kind,
 } from '../../../server/cql2';
 import { TEXT_EXAMPLES } from './examples';
 import { FEATURES } from './features';
@@ -51,6 +53,35 @@ describe('cql2', () => {
       functionsOf(parseCql2Text("avg(windSpeed) < 4 AND S_WITHIN(road, Buffer(geometry, 10, 'm'))")),
     ).toEqual(['avg', 'Buffer']);
     expect(functionsOf(parseCql2Text("CASEI(a) = 'x' AND S_INTERSECTS(g, POINT(1 2))"))).toEqual([]);
+  });
+
+  it('checks property kinds against the queryables', () => {
+    const kinds: Record<string, Cql2Kind> = {
+      name: 'string',
+      floors: 'number',
+      built: 'instant',
+      geometry: 'geometry',
+      tags: 'array',
+    };
+    const check = (filter: string) =>
+      checkPropertyKinds(parseCql2Text(filter), (property) => kinds[property]);
+    expect(() =>
+      check("name LIKE 'a%' AND floors > 2 AND built > '2020-01-01' AND S_INTERSECTS(geometry, POINT(1 2))"),
+    ).not.toThrow();
+    expect(() =>
+      check("A_CONTAINS(tags, ('a')) AND T_AFTER(built, DATE('2020-01-01')) AND unknown = 1"),
+    ).not.toThrow();
+    expect(() => check("floors LIKE '1%'")).toThrow(
+      /like expects a character expression as argument 1, got number property "floors"/,
+    );
+    expect(() => check('S_INTERSECTS(name, POINT(1 2))')).toThrow(
+      /s_intersects expects a geometry as argument 1, got string property "name"/,
+    );
+    expect(() => check("floors = 'x'")).toThrow(/= compares number property "floors" with string "x"/);
+    expect(() => check("T_AFTER(name, DATE('2020-01-01'))")).toThrow(
+      /t_after expects an instant or interval/,
+    );
+    expect(() => check('floors + name > 1')).toThrow(/\+ expects a number as argument 2/);
   });
 
   it('dispatches on filter-lang', () => {
