@@ -423,20 +423,30 @@ function nodeSegments(
     }
     (fromA ? activeA : activeB).push(segment);
   }
-  // Isolated points of one that lie on the edges of the other split those edges too.
-  const splitAtPoints = (
-    points: Array<[number, number]>,
-    segments: Segment[],
-    splits: typeof splitsA,
-  ): void => {
-    for (const [x, y] of points) {
-      for (const segment of segments) {
-        if (isWithinBox(segment, x, y) && isOnSegment(x, y, segment, 0)) addSplit(splits, segment, x, y);
+  // Every vertex and isolated point of either geometry that lies on an edge splits it, its own included: then no
+  // piece's midpoint can fall on a vertex (a line's end point touching its own middle, a T-junction in a
+  // multilinestring), so each piece is located by a point of its open interior.
+  const vertices = [...a.vertices, ...a.points, ...b.vertices, ...b.points].sort(
+    (first, second) => first[0] - second[0],
+  );
+  const splitAtVertices = (segments: Segment[], splits: typeof splitsA): void => {
+    for (const segment of segments) {
+      let low = 0;
+      let high = vertices.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (vertices[middle]![0] < segment.minimumX) low = middle + 1;
+        else high = middle;
+      }
+      for (let index = low; index < vertices.length && vertices[index]![0] <= segment.maximumX; index++) {
+        const [x, y] = vertices[index]!;
+        if (y < segment.minimumY || y > segment.maximumY) continue;
+        if (isOnSegment(x, y, segment, 0)) addSplit(splits, segment, x, y);
       }
     }
   };
-  splitAtPoints(b.points, a.segments, splitsA);
-  splitAtPoints(a.points, b.segments, splitsB);
+  splitAtVertices(a.segments, splitsA);
+  splitAtVertices(b.segments, splitsB);
 }
 
 /** The pieces of an edge between consecutive split points, as their midpoints. */
