@@ -39,11 +39,15 @@ export interface PlazaCollection {
   id: string;
   title: string;
   description?: string;
-  kind: 'tileset' | 'features';
+  kind: 'tileset' | 'features' | 'wms' | 'wmts';
   /** The tileset.json URL, for 3D Tiles collections. */
   tilesetUrl?: string;
   /** The items URL, for feature collections. */
   itemsUrl?: string;
+  /** GetMap URL and layer names, for WMS layers. */
+  wms?: { url: string; layers: string };
+  /** Tile URL template and matrix set, for WMTS layers. */
+  wmts?: { url: string; layer: string; style: string; tileMatrixSetID: string; format: string };
   /** [west, south, east, north] or with heights, in CRS84. */
   bbox?: number[];
   /** The CRS the data is stored in, as the server declares it. */

@@ -27,18 +27,39 @@ export class LayerStore {
   layers = $state<Layer[]>([]);
   catalogError = $state<string | undefined>(undefined);
   catalogLoaded = $state(false);
+  /** Service URLs the user added, in the order added (kept in the URL). */
+  services = $state<string[]>([]);
 
-  /** Replaces the list with the server's collections; 3D Tiles start visible, feature layers hidden. */
+  /**
+   * Adds the layers of a user's service, shown, on top of the list; layers already listed are skipped.
+   * @returns how many layers were added
+   */
+  addServiceLayers(serviceUrl: string, collections: PlazaCollection[]): number {
+    const known = new Set(this.layers.map((layer) => layer.collection.id));
+    const fresh = collections
+      .filter((collection) => !known.has(collection.id))
+      .map((collection) => new Layer(collection));
+    for (const layer of fresh) layer.visible = true;
+    this.layers = [...fresh, ...this.layers];
+    if (!this.services.includes(serviceUrl)) this.services = [...this.services, serviceUrl];
+    return fresh.length;
+  }
+
+  /** Replaces the server's collections (keeping the user's service layers); 3D Tiles start visible, others hidden. */
   setCollections(collections: PlazaCollection[]): void {
+    const userLayers = this.layers.filter((layer) => this.services.includes(layer.collection.source));
     // The twin (3D Tiles) leads the list; map layers follow in the server's order.
     const ordered = [...collections].sort(
       (a, b) => Number(b.kind === 'tileset') - Number(a.kind === 'tileset'),
     );
-    this.layers = ordered.map((collection) => {
-      const layer = new Layer(collection);
-      layer.visible = collection.kind === 'tileset';
-      return layer;
-    });
+    this.layers = [
+      ...userLayers,
+      ...ordered.map((collection) => {
+        const layer = new Layer(collection);
+        layer.visible = collection.kind === 'tileset';
+        return layer;
+      }),
+    ];
     this.catalogLoaded = true;
   }
 

@@ -34,6 +34,8 @@ export interface ViewState {
   hiddenTypes?: string[];
   /** Aggregation overlay: the sensor attribute shown, as 'Type.attribute'. */
   overlay?: string;
+  /** Services the user added by URL. */
+  services?: string[];
 }
 
 const DEFAULT_ROLE: Role = 'planner';
@@ -77,6 +79,7 @@ export function encodeViewState(state: ViewState): string {
   if (state.isolated) parameters.set('isolated', '1');
   if (state.hiddenTypes?.length) parameters.set('hide', state.hiddenTypes.join(','));
   if (state.overlay) parameters.set('overlay', state.overlay);
+  for (const service of state.services ?? []) parameters.append('service', service);
   return parameters.toString();
 }
 
@@ -126,5 +129,7 @@ export function decodeViewState(search: string): ViewState {
   if (hidden) state.hiddenTypes = hidden.split(',').filter(Boolean);
   const overlay = parameters.get('overlay');
   if (overlay) state.overlay = overlay;
+  const services = parameters.getAll('service').filter((service) => /^https?:\/\//.test(service));
+  if (services.length) state.services = services;
   return state;
 }

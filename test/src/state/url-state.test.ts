@@ -14,6 +14,7 @@ describe('url-state', () => {
       isolated: true,
       hiddenTypes: ['ParkingSpot', 'StreetLight'],
       overlay: 'AirQualityObserved.no2',
+      services: ['https://maps.example.org/ogc/', 'http://wms.example.org/wms?map=a&x=1'],
     };
     expect(decodeViewState(encodeViewState(state))).toEqual(state);
   });
@@ -35,8 +36,14 @@ describe('url-state', () => {
     expect(decodeViewState('camera=8,49,-5,0,0').camera).toBeUndefined();
   });
 
-  it('reads the OGC API pages\' ?layer=<id> link as that one layer shown', () => {
+  it("reads the OGC API pages' ?layer=<id> link as that one layer shown", () => {
     expect(decodeViewState('layer=parks').layers).toEqual([{ id: 'parks', visible: true, opacity: 1 }]);
+  });
+
+  it('keeps only http(s) service URLs', () => {
+    expect(decodeViewState('service=javascript:alert(1)&service=https://ok.example/ogc').services).toEqual([
+      'https://ok.example/ogc',
+    ]);
   });
 
   it('leaves defaults out of the query string', () => {
