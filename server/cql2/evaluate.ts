@@ -337,10 +337,9 @@ class Evaluator {
     const leftSet = new Set(leftKeys);
     const rightSet = new Set(rightKeys);
     switch (name) {
+      // CQL2 1.0 /req/array-functions/array-predicates B: arrays are compared as sets, without order.
       case 'a_equals':
-        return (
-          leftKeys.length === rightKeys.length && leftKeys.every((key, index) => key === rightKeys[index])
-        );
+        return leftSet.size === rightSet.size && [...leftSet].every((key) => rightSet.has(key));
       case 'a_contains':
         return rightKeys.every((key) => leftSet.has(key));
       case 'a_containedBy':

@@ -211,6 +211,9 @@ class SqlTranslator {
     }
     if (SPATIAL.has(name)) {
       if (!this.postgis) throw new Untranslatable();
+      // GEOS before 3.13 refuses GeometryCollection arguments in relate-based predicates other than intersects.
+      const collection = args.some((arg) => isGeometry(arg) && arg.type === 'GeometryCollection');
+      if (collection && name !== 's_intersects' && name !== 's_disjoint') throw new Untranslatable();
       return `${POSTGIS_FUNCTIONS[name]}(${this.geometry(args[0])}, ${this.geometry(args[1])})`;
     }
     if (name in TEMPORAL_RELATIONS) return this.temporal(name, args[0], args[1]);

@@ -88,11 +88,13 @@ const TRUTH_TABLE: [string, (string | number)[]][] = [
   ['S_EQUALS(geometry, POINT(7.01 51.01))', [1]],
   ['S_INTERSECTS(geometry, BBOX(7.001, 50.9, 0, 7.03, 51.1, 100))', [1, 'b2']],
   ['NOT S_INTERSECTS(geometry, POINT(7.01 51.01))', []],
-  // Arrays: A_EQUALS is order-sensitive.
+  // Arrays are sets (CQL2 /req/array-functions/array-predicates B): no order, duplicates do not count.
   ["A_CONTAINS(tags, ('school'))", [1, 'b2']],
   ["A_CONTAINEDBY(tags, ('school', 'park', 'zoo'))", [1, 'b2']],
   ["A_EQUALS(tags, ('park', 'school'))", [1]],
-  ["A_EQUALS(tags, ('school', 'park'))", []],
+  ["A_EQUALS(tags, ('school', 'park', 'school'))", [1]],
+  ["A_EQUALS(tags, ('school', 'zoo'))", []],
+  ["A_EQUALS(tags, ('school'))", ['b2']],
   ["A_OVERLAPS(tags, ('park', 'x'))", [1]],
   // Arithmetic: / is not integer division; div truncates; % keeps the remainder.
   ['floors * 3 > 11', [1, 'b2']],

@@ -181,6 +181,8 @@ export const FILTERS = [
   'S_TOUCHES(geometry, POINT(7.005 51.01))',
   'S_INTERSECTS(geometry, BBOX(7.005, 51.005, 7.015, 51.015)) AND floors > 2',
   'S_INTERSECTS(geometry, POINT(7.01 51.01)) OR height > 50',
+  'S_WITHIN(geometry, GEOMETRYCOLLECTION(POLYGON((7 51, 7.02 51, 7.02 51.02, 7 51.02, 7 51)), POINT(7.03 51.03)))',
+  'S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(7.012 51.012), LINESTRING(7.03 51, 7.03 51.04)))',
   "A_CONTAINS(tags, ('school'))",
   "A_OVERLAPS(tags, ('zoo', 'x')) AND pool = TRUE",
   'floors * 3 > 11',
