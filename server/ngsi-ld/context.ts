@@ -39,6 +39,8 @@ export class NgsiLdContext {
   readonly #prefixes: Array<[string, string]> = [];
   readonly #vocab: string | undefined;
   readonly #jsonTerms = new Set<string>();
+  /** Compacted IRIs seen so far: responses compact the same few names again and again. */
+  readonly #compacted = new Map<string, string>();
 
   constructor(
     /** The @context value as the request gave it (undefined: core only). */
@@ -81,6 +83,16 @@ export class NgsiLdContext {
 
   /** Compacts an IRI to the term this context names it with, a vocab-relative name, a compact IRI, or itself. */
   compactIri(iri: string): string {
+    let compacted = this.#compacted.get(iri);
+    if (compacted === undefined) {
+      compacted = this.#compactUncached(iri);
+      if (this.#compacted.size >= 10_000) this.#compacted.clear();
+      this.#compacted.set(iri, compacted);
+    }
+    return compacted;
+  }
+
+  #compactUncached(iri: string): string {
     const term = this.#iriToTerm.get(iri);
     if (term !== undefined) return term;
     if (this.#vocab && iri.startsWith(this.#vocab) && iri.length > this.#vocab.length) {

@@ -134,7 +134,7 @@ export class EntityService {
       modifiedAt: now,
       attributes: input.attributes,
     };
-    store.writeEntity(entity);
+    store.writeEntity(entity, existing);
     this.#record(store, entity, entity.attributes, now);
     const touched = new Set([...Object.keys(existing.attributes), ...Object.keys(entity.attributes)]);
     return { tenant, kind: 'update', entity, attributes: [...touched] };
@@ -216,7 +216,7 @@ export class EntityService {
     }
     if (result.updated.length === 0 && !(input.types && mode !== 'update')) return { result };
     entity.modifiedAt = now;
-    store.writeEntity(entity);
+    store.writeEntity(entity, existing);
     this.#record(store, entity, written, now);
     return { change: { tenant, kind: 'update', entity, attributes: result.updated }, result };
   }

@@ -185,14 +185,18 @@ export class TenantStore {
     this.#index(Number(result.lastInsertRowid), entity);
   }
 
-  /** Writes an entity that exists (any change: replace, append, update, merge). */
-  writeEntity(entity: StoredEntity): void {
+  /**
+   * Writes an entity that exists (any change: replace, append, update, merge). With `previous`, the side tables
+   * are rewritten only when types, attribute names or geometries changed: a value update is one UPDATE.
+   */
+  writeEntity(entity: StoredEntity, previous?: StoredEntity): void {
     const row = this.#statements.get.get(entity.id);
     if (!row) {
       this.insertEntity(entity);
       return;
     }
     this.#statements.update.run(JSON.stringify(entity), row.rowid);
+    if (previous && indexSignature(previous) === indexSignature(entity)) return;
     this.#unindex(row.rowid);
     this.#index(row.rowid, entity);
   }
@@ -375,6 +379,19 @@ export class TenantStore {
   close(): void {
     if (this.database.open) this.database.close();
   }
+}
+
+/** What the side tables hold of an entity: types, attribute names and kinds, geometries. */
+function indexSignature(entity: StoredEntity): string {
+  const parts: string[] = [entity.types.join(' ')];
+  for (const [attribute, instances] of Object.entries(entity.attributes)) {
+    for (const instance of instances) {
+      parts.push(
+        `${attribute} ${instance.type}${instance.type === 'GeoProperty' ? JSON.stringify(instance.value) : ''}`,
+      );
+    }
+  }
+  return parts.join('\n');
 }
 
 /** All tenants' databases under one folder. */

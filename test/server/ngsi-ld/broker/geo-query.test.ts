@@ -231,4 +231,27 @@ describe('broker geo-queries', () => {
     );
     expect(response.body).toHaveLength(1);
   });
+
+  it('follows an entity whose location moves, and keeps it after value-only updates', async () => {
+    const id = 'urn:ngsi-ld:Mover:m1';
+    const at = (coordinates: number[]) => ({ type: 'GeoProperty', value: { type: 'Point', coordinates } });
+    await request(`${broker.base}/entities`, {
+      method: 'POST',
+      body: { id, type: 'Mover', location: at([13.5, 52.5]), speed: { type: 'Property', value: 1 } },
+    });
+    expect(await query(geo('within', Q), 'Mover')).toEqual(['m1']);
+    await request(`${broker.base}/entities/${id}/attrs`, {
+      method: 'PATCH',
+      body: { speed: { type: 'Property', value: 2 } },
+    });
+    expect(await query(geo('within', Q), 'Mover')).toEqual(['m1']);
+    await request(`${broker.base}/entities/${id}/attrs`, {
+      method: 'PATCH',
+      body: { location: at([15.5, 52.5]) },
+    });
+    expect(await query(geo('within', Q), 'Mover')).toEqual([]);
+    expect(
+      await query(geo('intersects', SHAPES['poly-out'] as { type: string; coordinates: unknown }), 'Mover'),
+    ).toEqual(['m1']);
+  });
 });
