@@ -41,6 +41,8 @@ interface PreparedGeometry {
   segments: Segment[];
   /** Every vertex of lines and rings. */
   vertices: Array<[number, number]>;
+  /** The first vertex of every line and of every polygon's shell. */
+  partStarts: Array<[number, number]>;
   /** Line end points that occur an odd number of times (the mod-2 boundary rule of OGC Simple Features). */
   lineBoundary: Array<[number, number]>;
   lineBoundaryKeys: Set<string>;
@@ -95,6 +97,7 @@ function prepareGeometry(geometry: Geometry): PreparedGeometry {
     polygons: [],
     segments: [],
     vertices: [],
+    partStarts: [],
     lineBoundary: [],
     lineBoundaryKeys: new Set(),
     dimension: -1,
@@ -111,6 +114,7 @@ function prepareGeometry(geometry: Geometry): PreparedGeometry {
       prepared.lineSegments.push(createSegment(line[index]!, line[index + 1]!, 'line', false));
     }
     for (const position of line) prepared.vertices.push([position[0]!, position[1]!]);
+    prepared.partStarts.push([line[0]![0]!, line[0]![1]!]);
     for (const end of [line[0]!, line[line.length - 1]!]) {
       const key = `${end[0]},${end[1]}`;
       const entry = endpointCounts.get(key);
@@ -127,6 +131,7 @@ function prepareGeometry(geometry: Geometry): PreparedGeometry {
       return;
     }
     const polygon: PreparedPolygon = { rings: [], box: [Infinity, Infinity, -Infinity, -Infinity] };
+    prepared.partStarts.push([shell[0]![0]!, shell[0]![1]!]);
     rings.forEach((raw, ringIndex) => {
       const ring = ringIndex === 0 ? shell : withoutRepeats(raw);
       const area = ringIndex === 0 ? shellArea : signedArea(ring);
@@ -643,8 +648,62 @@ export function intersects(a: Geometry, b: Geometry): boolean {
 export function disjoint(a: Geometry, b: Geometry): boolean {
   if (a.type === 'Point') return locateSinglePoint(a, b) === EXTERIOR;
   if (b.type === 'Point') return locateSinglePoint(b, a) === EXTERIOR;
-  const result = matrixWhenBoxesMeet(a, b);
-  return result === undefined || matchesPattern(result[0], 'FF*FF****');
+  const preparedA = prepareGeometry(a);
+  const preparedB = prepareGeometry(b);
+  if (!preparedA.box || !preparedB.box || !boundingBoxesIntersect(preparedA.box, preparedB.box)) return true;
+  return !shareAnyPoint(preparedA, preparedB);
+}
+
+/** Whether two edges have a point in common (exact). */
+function edgesTouch(sa: Segment, sb: Segment): boolean {
+  const o1 = orientation(sa.ax, sa.ay, sa.bx, sa.by, sb.ax, sb.ay);
+  const o2 = orientation(sa.ax, sa.ay, sa.bx, sa.by, sb.bx, sb.by);
+  if (o1 === 0 && o2 === 0) {
+    return (
+      isWithinBox(sa, sb.ax, sb.ay) ||
+      isWithinBox(sa, sb.bx, sb.by) ||
+      isWithinBox(sb, sa.ax, sa.ay) ||
+      isWithinBox(sb, sa.bx, sa.by)
+    );
+  }
+  if (o1 * o2 > 0) return false;
+  const o3 = orientation(sb.ax, sb.ay, sb.bx, sb.by, sa.ax, sa.ay);
+  const o4 = orientation(sb.ax, sb.ay, sb.bx, sb.by, sa.bx, sa.by);
+  return o3 * o4 <= 0;
+}
+
+/**
+ * The intersects test without the matrix: edges that touch, isolated points on the other, or a part lying wholly
+ * inside the other's area (then any one of its vertices is inside). Stops at the first contact.
+ */
+function shareAnyPoint(a: PreparedGeometry, b: PreparedGeometry): boolean {
+  for (const [x, y] of a.points) if (locatePoint(x, y, b, 0) !== EXTERIOR) return true;
+  for (const [x, y] of b.points) if (locatePoint(x, y, a, 0) !== EXTERIOR) return true;
+  const events = [
+    ...a.segments.map((segment) => ({ segment, fromA: true })),
+    ...b.segments.map((segment) => ({ segment, fromA: false })),
+  ].sort((first, second) => first.segment.minimumX - second.segment.minimumX);
+  let activeA: Segment[] = [];
+  let activeB: Segment[] = [];
+  for (const { segment, fromA } of events) {
+    const others = (fromA ? activeB : activeA).filter((other) => other.maximumX >= segment.minimumX);
+    if (fromA) activeB = others;
+    else activeA = others;
+    for (const other of others) {
+      if (other.minimumY > segment.maximumY || other.maximumY < segment.minimumY) continue;
+      if (edgesTouch(segment, other)) return true;
+    }
+    (fromA ? activeA : activeB).push(segment);
+  }
+  // No edges meet, so every line and every polygon lies wholly inside or wholly outside the other's area: its first
+  // vertex tells which.
+  if (b.polygons.length > 0) {
+    for (const [x, y] of a.partStarts) if (locateInAreas(x, y, b, 0) !== EXTERIOR) return true;
+  }
+  if (a.polygons.length > 0) {
+    for (const [x, y] of b.partStarts) if (locateInAreas(x, y, a, 0) !== EXTERIOR) return true;
+  }
+  return false;
 }
 
 /** a and b are the same point set: T*F**FFF*. */
