@@ -25,6 +25,8 @@ export interface SourcePolygon {
   rings: number[][];
   kind: SurfaceKind;
   color?: Rgba;
+  /** A texture whose image exists: the image path and u,v pairs per ring (same vertex count as the ring). */
+  texture?: { image: string; uvs: number[][] };
   /** Line where the polygon starts, for warnings. */
   line?: number;
 }

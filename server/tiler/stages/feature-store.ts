@@ -46,8 +46,13 @@ export class FeatureStore {
       }),
     );
     let size = align8(8 + header.length);
-    for (const surface of object.surfaces)
-      size += 32 + surface.positions.length * 8 + align8(surface.indices.length * 4);
+    for (const surface of object.surfaces) {
+      size +=
+        32 +
+        surface.positions.length * 8 +
+        align8(surface.indices.length * 4) +
+        (surface.uvs ? align8(surface.uvs.length * 4) : 0);
+    }
     const bytes = new Uint8Array(size);
     const view = new DataView(bytes.buffer);
     view.setUint32(0, header.length, true);
@@ -61,11 +66,16 @@ export class FeatureStore {
       view.setFloat32(cursor + 12, surface.normal[0], true);
       view.setFloat32(cursor + 16, surface.normal[1], true);
       view.setFloat32(cursor + 20, surface.normal[2], true);
+      view.setUint32(cursor + 24, surface.uvs ? 1 : 0, true);
       cursor += 32;
       new Float64Array(bytes.buffer, cursor, surface.positions.length).set(surface.positions);
       cursor += surface.positions.length * 8;
       new Uint32Array(bytes.buffer, cursor, surface.indices.length).set(surface.indices);
       cursor += align8(surface.indices.length * 4);
+      if (surface.uvs) {
+        new Float32Array(bytes.buffer, cursor, surface.uvs.length).set(surface.uvs);
+        cursor += align8(surface.uvs.length * 4);
+      }
     }
     const entry: FeatureIndexEntry = {
       id: object.id,
@@ -122,6 +132,7 @@ export class FeatureStore {
       const material = view.getUint32(cursor, true);
       const vertexCount = view.getUint32(cursor + 4, true);
       const indexCount = view.getUint32(cursor + 8, true);
+      const textured = view.getUint32(cursor + 24, true) === 1;
       const normal: [number, number, number] = [
         view.getFloat32(cursor + 12, true),
         view.getFloat32(cursor + 16, true),
@@ -132,7 +143,12 @@ export class FeatureStore {
       cursor += vertexCount * 24;
       const indices = new Uint32Array(bytes.buffer, cursor, indexCount);
       cursor += align8(indexCount * 4);
-      surfaces.push({ material, positions, normal, indices });
+      let uvs: Float32Array | undefined;
+      if (textured) {
+        uvs = new Float32Array(bytes.buffer, cursor, vertexCount * 2);
+        cursor += align8(vertexCount * 8);
+      }
+      surfaces.push({ material, positions, normal, indices, uvs });
     }
     return {
       ...header,

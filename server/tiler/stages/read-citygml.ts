@@ -7,6 +7,8 @@ import type { ConversionWarning } from '../errors';
 import { CITY_OBJECT_TYPES, THEMATIC_KINDS, defaultKindOf } from '../model';
 import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind } from '../model';
 import { readTextChunks } from './open-input';
+import { fileContainsText, readCityGmlTextures } from './read-citygml-textures';
+import type { PolygonTexture } from './read-citygml-textures';
 
 /** Options of {@link readCityGml}. */
 export interface CityGmlReadOptions {
@@ -61,6 +63,8 @@ const SKIPPED_ATTRIBUTES = new Set(['description', 'boundedBy']);
 interface ParsedPolygon {
   id?: string;
   rings: number[][];
+  /** gml:id of each ring, for texture coordinates. */
+  ringIds: Array<string | undefined>;
   kind: SurfaceKind | undefined;
   lod: number;
   line: number;
@@ -160,7 +164,10 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const pending: MemberGroup[] = [];
   const wanted = new Set<string>();
   const globalMaterials = new Map<string, Rgba>();
-  let appearanceTexturesWarned = false;
+  // Appearances usually follow the objects, so textures are collected first, and only when the file has any.
+  const textures = (await fileContainsText(file, 'ParameterizedTexture').catch(() => false))
+    ? await readCityGmlTextures(file, options.onWarning)
+    : undefined;
   let implicitWarned = false;
 
   const finishGroup = (
@@ -216,10 +223,11 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         if (seen.has(polygon)) return;
         seen.add(polygon);
         const rings = polygon.reversed ? polygon.rings.map(reverseRing) : polygon.rings;
+        const texture = polygon.id !== undefined ? textureOf(polygon, textures?.get(polygon.id)) : undefined;
         const color = polygon.id
           ? (group.materials.get(polygon.id) ?? globalMaterials.get(polygon.id))
           : undefined;
-        polygons.push({ rings, kind: polygon.kind ?? fallbackKind, color, line: polygon.line });
+        polygons.push({ rings, kind: polygon.kind ?? fallbackKind, color, texture, line: polygon.line });
       };
       if (selection) {
         for (const index of [...selection.indices].sort((a, b) => a - b)) add(group.polygons[index]);
@@ -259,6 +267,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     const closers: Array<(() => void) | undefined> = [];
     const codes: number[] = [];
     let ringRoleOfRing: 'exterior' | 'interior' = 'exterior';
+    let ringId: string | undefined;
     const coordinates = {
       dimension: 3,
       decimal: '.',
@@ -333,11 +342,20 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         current.length = length - 3;
       }
       if (ringRoleOfRing === 'exterior') {
-        if (polygon.rings.length === 0) polygon.rings.push(current);
-        else polygon.rings[0] = current;
+        if (polygon.rings.length === 0) {
+          polygon.rings.push(current);
+          polygon.ringIds.push(ringId);
+        } else {
+          polygon.rings[0] = current;
+          polygon.ringIds[0] = ringId;
+        }
       } else {
-        if (polygon.rings.length === 0) polygon.rings.push([]);
+        if (polygon.rings.length === 0) {
+          polygon.rings.push([]);
+          polygon.ringIds.push(undefined);
+        }
         polygon.rings.push(current);
+        polygon.ringIds.push(ringId);
       }
     };
     const closeLeaf = () => {
@@ -569,6 +587,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         polygon = {
           id: attributeByLocalName(attributes, 'id'),
           rings: [],
+          ringIds: [],
           kind,
           lod,
           line: parser.line,
@@ -585,6 +604,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       } else if (name === 'LinearRing' || name === 'Ring') {
         ring = [];
         ringRoleOfRing = ringRole;
+        ringId = attributeByLocalName(attributes, 'id');
         code = CLOSE_RING;
       } else if (name === 'posList' || name === 'pos' || name === 'coordinates') {
         if (ring) {
@@ -623,13 +643,6 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           else if (name === 'transparency') current.transparency = Number(value) || 0;
           else if (value !== '') current.targets.push(value.startsWith('#') ? value.slice(1) : value);
         };
-      } else if (name === 'ParameterizedTexture' && !appearanceTexturesWarned && !collectOnly) {
-        appearanceTexturesWarned = true;
-        options.onWarning({
-          file,
-          line: parser.line,
-          message: 'ParameterizedTexture is not applied yet; surfaces use their material or neutral colour',
-        });
       }
       closers.push(closer);
       codes.push(code);
@@ -673,6 +686,27 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     for (const group of pending) finishGroup(group, (id) => collected.get(id), true);
   }
   return result;
+}
+
+/** The texture of a polygon when every ring has texture coordinates (closing pair dropped, reversed with the ring). */
+function textureOf(polygon: ParsedPolygon, texture: PolygonTexture | undefined): SourcePolygon['texture'] {
+  if (!texture) return undefined;
+  const uvs: number[][] = [];
+  for (let index = 0; index < polygon.rings.length; index++) {
+    const ringId = polygon.ringIds[index];
+    const list = ringId !== undefined ? texture.ringUvs.get(ringId) : undefined;
+    const vertices = polygon.rings[index].length / 3;
+    if (!list || list.length < vertices * 2) return undefined;
+    const ringUvs = list.slice(0, vertices * 2);
+    uvs.push(polygon.reversed ? reversePairs(ringUvs) : ringUvs);
+  }
+  return { image: texture.image, uvs };
+}
+
+function reversePairs(values: number[]): number[] {
+  const reversed: number[] = [];
+  for (let index = values.length - 2; index >= 0; index -= 2) reversed.push(values[index], values[index + 1]);
+  return reversed;
 }
 
 function reverseRing(ring: number[]): number[] {

@@ -1,6 +1,8 @@
 // Stage: read CityJSON 1.1/2.0 (one document, optionally gzipped) and CityJSONSeq / CityJSONFeature lines (streamed
 // line by line), applying `transform`, choosing one LOD per object, keeping semantics and materials.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../errors';
 import type { ConversionWarning } from '../errors';
@@ -35,6 +37,7 @@ interface CityJsonGeometry {
   boundaries?: unknown;
   semantics?: { surfaces?: Array<{ type?: string }>; values?: unknown };
   material?: Record<string, { values?: unknown; value?: number }>;
+  texture?: Record<string, { values?: unknown }>;
   template?: number;
   transformationMatrix?: number[];
 }
@@ -52,6 +55,9 @@ interface CityJsonContext {
   vertices: number[][];
   transform?: CityJsonTransform;
   materials: Rgba[];
+  /** Absolute image path per texture index; undefined where the image is missing. */
+  textureImages: Array<string | undefined>;
+  textureVertices: number[][];
   templates: CityJsonGeometry[];
   templateVertices: number[][];
   referenceSystem?: string;
@@ -193,7 +199,8 @@ function convertObject(
     const semanticSurfaces = source.semantics?.surfaces ?? [];
     const materialTheme = source.material ? Object.values(source.material)[0] : undefined;
     // Surfaces as a flat list with their semantic and material values, whatever the nesting.
-    const addSurface = (surface: unknown, semantic: unknown, material: unknown) => {
+    const textureTheme = source.texture ? Object.values(source.texture)[0] : undefined;
+    const addSurface = (surface: unknown, semantic: unknown, material: unknown, texture: unknown) => {
       if (!Array.isArray(surface)) return;
       const rings: number[][] = [];
       for (const ring of surface) {
@@ -205,26 +212,53 @@ function convertObject(
       const kind: SurfaceKind = (semanticType && THEMATIC_KINDS[semanticType]) || fallbackKind;
       const materialIndex = typeof material === 'number' ? material : materialTheme?.value;
       const color = materialIndex !== undefined ? context.materials[materialIndex] : undefined;
-      polygons.push({ rings, kind, color });
+      polygons.push({ rings, kind, color, texture: textureOf(texture, rings) });
+    };
+    // A surface's texture: per ring [textureIndex, uvIndex…]; only when every ring has one and the image exists.
+    const textureOf = (texture: unknown, rings: number[][]): SourcePolygon['texture'] => {
+      if (!Array.isArray(texture) || texture.length !== rings.length) return undefined;
+      let image: string | undefined;
+      const uvs: number[][] = [];
+      for (let ringIndex = 0; ringIndex < rings.length; ringIndex++) {
+        const ringTexture = texture[ringIndex] as unknown;
+        if (!Array.isArray(ringTexture) || typeof ringTexture[0] !== 'number') return undefined;
+        const path = context.textureImages[ringTexture[0]];
+        if (!path || (image !== undefined && image !== path)) return undefined;
+        image = path;
+        const ringUvs: number[] = [];
+        for (let index = 1; index < ringTexture.length; index++) {
+          const uv = context.textureVertices[ringTexture[index] as number];
+          if (!uv) return undefined;
+          ringUvs.push(uv[0], uv[1]);
+        }
+        uvs.push(ringUvs);
+      }
+      return image ? { image, uvs } : undefined;
     };
     const boundaries = source.boundaries;
     if (!Array.isArray(boundaries)) continue;
     const semantics = source.semantics?.values;
     const materials = materialTheme?.values;
+    const textures = textureTheme?.values;
     const at = (values: unknown, index: number): unknown =>
       Array.isArray(values) ? values[index] : undefined;
     switch (source.type) {
       case 'MultiSurface':
       case 'CompositeSurface':
         boundaries.forEach((surface, index) =>
-          addSurface(surface, at(semantics, index), at(materials, index)),
+          addSurface(surface, at(semantics, index), at(materials, index), at(textures, index)),
         );
         break;
       case 'Solid':
         boundaries.forEach((shell, shellIndex) => {
           if (Array.isArray(shell))
             shell.forEach((surface, index) =>
-              addSurface(surface, at(at(semantics, shellIndex), index), at(at(materials, shellIndex), index)),
+              addSurface(
+                surface,
+                at(at(semantics, shellIndex), index),
+                at(at(materials, shellIndex), index),
+                at(at(textures, shellIndex), index),
+              ),
             );
         });
         break;
@@ -239,6 +273,7 @@ function convertObject(
                   surface,
                   at(at(at(semantics, solidIndex), shellIndex), index),
                   at(at(at(materials, solidIndex), shellIndex), index),
+                  at(at(at(textures, solidIndex), shellIndex), index),
                 ),
               );
             }
@@ -329,11 +364,11 @@ export async function readCityJson(file: string, options: CityJsonReadOptions): 
     vertices: document.vertices as number[][],
     transform: document.transform as CityJsonTransform | undefined,
     materials: materialColors(document.appearance),
+    ...textureImagesOf(document.appearance, file, options),
     templates: templates?.templates ?? [],
     templateVertices: templates?.['vertices-templates'] ?? [],
     referenceSystem: referenceSystemOf(document),
   };
-  warnAboutTextures(document, file, options);
   const result: CityJsonReadResult = {
     version: String(document.version ?? 'unknown'),
     referenceSystem: context.referenceSystem,
@@ -343,18 +378,40 @@ export async function readCityJson(file: string, options: CityJsonReadOptions): 
   return result;
 }
 
-function warnAboutTextures(
-  document: Record<string, unknown>,
+/** Resolves texture images beside the file; each missing image is reported once, its surfaces fall back to colours. */
+function textureImagesOf(
+  appearance: unknown,
   file: string,
   options: CityJsonReadOptions,
-): void {
-  const textures = (document.appearance as { textures?: unknown[] } | undefined)?.textures;
-  if (Array.isArray(textures) && textures.length > 0) {
+): { textureImages: Array<string | undefined>; textureVertices: number[][] } {
+  const value = appearance as
+    { textures?: Array<{ image?: string }>; 'vertices-texture'?: number[][] } | undefined;
+  const textures = value?.textures ?? [];
+  const directory = path.dirname(file);
+  let missing = 0;
+  let firstMissing = '';
+  const textureImages = textures.map((texture) => {
+    if (typeof texture.image !== 'string') return undefined;
+    const image = path.resolve(directory, texture.image);
+    if (!/\.(jpe?g|png)$/i.test(image)) {
+      options.onWarning({
+        file,
+        message: `texture ${texture.image} is neither JPEG nor PNG; its surfaces use their material or neutral colour`,
+      });
+      return undefined;
+    }
+    if (existsSync(image)) return image;
+    missing++;
+    firstMissing ||= texture.image;
+    return undefined;
+  });
+  if (missing > 0) {
     options.onWarning({
       file,
-      message: `${textures.length} texture(s) referenced; textures are not applied yet, surfaces use their material or neutral colour`,
+      message: `${missing} of ${textures.length} texture image(s) missing (first: ${firstMissing}); their surfaces use their material or neutral colour`,
     });
   }
+  return { textureImages, textureVertices: value?.['vertices-texture'] ?? [] };
 }
 
 async function readCityJsonSequence(file: string, options: CityJsonReadOptions): Promise<CityJsonReadResult> {
@@ -384,6 +441,7 @@ async function readCityJsonSequence(file: string, options: CityJsonReadOptions):
         vertices: [],
         transform: document.transform as CityJsonTransform | undefined,
         materials: materialColors(document.appearance),
+        ...textureImagesOf(document.appearance, file, options),
         templates: templates?.templates ?? [],
         templateVertices: templates?.['vertices-templates'] ?? [],
         referenceSystem: referenceSystemOf(document),
@@ -410,6 +468,7 @@ async function readCityJsonSequence(file: string, options: CityJsonReadOptions):
       ...header,
       vertices: (document.vertices as number[][]) ?? [],
       materials: document.appearance ? materialColors(document.appearance) : header.materials,
+      ...(document.appearance ? textureImagesOf(document.appearance, file, options) : {}),
       line: lineNumber,
     };
     emitObjects((document.CityObjects as Record<string, CityJsonObject>) ?? {}, context, options, result);

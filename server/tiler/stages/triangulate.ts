@@ -16,6 +16,8 @@ export interface TriangulatedSurface {
   /** Unit normal (ECEF). */
   normal: [number, number, number];
   indices: Uint32Array;
+  /** u,v per vertex (glTF orientation, v down) when the surface is textured. */
+  uvs?: Float32Array;
 }
 
 /** Geographic bounds in degrees and metres above the ellipsoid. */
@@ -45,7 +47,23 @@ export interface TriangulatedObject {
 export class MaterialTable {
   readonly colors: Rgba[] = [];
   readonly names: string[] = [];
+  /** Image path per material index, for textured materials. */
+  readonly images = new Map<number, string>();
   private readonly byKey = new Map<string, number>();
+
+  /** Returns the material index of a textured surface. */
+  internTexture(image: string): number {
+    const key = `texture:${image}`;
+    let index = this.byKey.get(key);
+    if (index === undefined) {
+      index = this.colors.length;
+      this.colors.push([1, 1, 1, 1]);
+      this.names.push(key);
+      this.images.set(index, image);
+      this.byKey.set(key, index);
+    }
+    return index;
+  }
 
   /** Returns the material index for a surface kind and optional explicit colour. */
   intern(kind: SurfaceKind, color: Rgba | undefined): number {
@@ -147,9 +165,18 @@ export function triangulateObject(
       continue;
     }
     currentLine = polygon.line;
-    const surface = triangulatePolygon(rings, reportProblem);
+    const textureUvs =
+      polygon.texture &&
+      polygon.texture.uvs.length === rings.length &&
+      polygon.texture.uvs.every((uv, index) => uv.length === (rings[index].length / 3) * 2)
+        ? polygon.texture.uvs
+        : undefined;
+    const surface = triangulatePolygon(rings, reportProblem, textureUvs);
     if (!surface) continue;
-    surfaces.push({ ...surface, material: materials.intern(polygon.kind, polygon.color) });
+    const material = surface.uvs
+      ? materials.internTexture(polygon.texture!.image)
+      : materials.intern(polygon.kind, polygon.color);
+    surfaces.push({ ...surface, material });
     vertexCount += surface.positions.length / 3;
     triangleCount += surface.indices.length / 3;
   }
@@ -178,6 +205,7 @@ export function triangulateObject(
 export function triangulatePolygon(
   rings: Float64Array[],
   onProblem: (message: string) => void,
+  ringUvs?: number[][],
 ): Omit<TriangulatedSurface, 'material'> | undefined {
   const exterior = rings[0];
   if (!exterior || exterior.length < 9) {
@@ -235,6 +263,7 @@ export function triangulatePolygon(
   const vz = nx * uy - ny * ux;
 
   const kept: Float64Array[] = [exterior];
+  const keptUvs: number[][] = ringUvs ? [ringUvs[0]] : [];
   for (let ringIndex = 1; ringIndex < rings.length; ringIndex++) {
     const hole = rings[ringIndex];
     if (hole.length < 9) {
@@ -242,6 +271,7 @@ export function triangulatePolygon(
       continue;
     }
     kept.push(hole);
+    if (ringUvs) keptUvs.push(ringUvs[ringIndex]);
   }
   let total = 0;
   for (const ring of kept) total += ring.length / 3;
@@ -264,6 +294,18 @@ export function triangulatePolygon(
       cursor++;
     }
   }
+  let uvs: Float32Array | undefined;
+  if (ringUvs) {
+    uvs = new Float32Array(total * 2);
+    let uvCursor = 0;
+    for (const ringUv of keptUvs) {
+      // CityGML and CityJSON put the texture origin bottom-left, glTF top-left.
+      for (let index = 0; index < ringUv.length; index += 2) {
+        uvs[uvCursor++] = ringUv[index];
+        uvs[uvCursor++] = 1 - ringUv[index + 1];
+      }
+    }
+  }
   const triangles = earcut(flat, holes.length > 0 ? holes : undefined, 2);
   if (triangles.length === 0) {
     onProblem('polygon could not be triangulated (self-intersecting or degenerate)');
@@ -283,5 +325,5 @@ export function triangulatePolygon(
     indices[index + 1] = b;
     indices[index + 2] = c;
   }
-  return { positions, normal: [nx, ny, nz], indices };
+  return { positions, normal: [nx, ny, nz], indices, uvs };
 }

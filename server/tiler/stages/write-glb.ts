@@ -12,6 +12,10 @@ export interface GlbOptions {
   materials: Rgba[];
   /** Quantize positions to uint16 (KHR_mesh_quantization). Default true. */
   compress?: boolean;
+  /** Image file per textured material index. */
+  images?: ReadonlyMap<number, string>;
+  /** Reads an image's bytes (JPEG or PNG); default: none, textures are left out. */
+  loadImage?: (path: string) => Uint8Array | undefined;
 }
 
 /** The encoded tile plus what the tileset needs to know about it. */
@@ -94,6 +98,8 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
   const primitives: Record<string, unknown>[] = [];
   const materials: Record<string, unknown>[] = [];
   const materialIndex = new Map<number, number>();
+  const images: Record<string, unknown>[] = [];
+  const textures: Record<string, unknown>[] = [];
   let totalVertices = 0;
   let totalTriangles = 0;
 
@@ -104,6 +110,12 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
       vertexCount += surface.positions.length / 3;
       indexCount += surface.indices.length;
     }
+    const imagePath = options.images?.get(material);
+    const imageBytes = imagePath ? options.loadImage?.(imagePath) : undefined;
+    const texcoords =
+      imageBytes && entries.every(({ surface }) => surface.uvs)
+        ? new Float32Array(vertexCount * 2)
+        : undefined;
     const normals = new Float32Array(vertexCount * 3);
     const featureIds = new Float32Array(vertexCount);
     const indices = vertexCount > 65535 ? new Uint32Array(indexCount) : new Uint16Array(indexCount);
@@ -155,6 +167,7 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
       }
       for (let index = 0; index < surface.indices.length; index++)
         indices[indexCursor++] = base + surface.indices[index];
+      if (texcoords) texcoords.set(surface.uvs!, base * 2);
     }
     // Re-normalise in float32 so the validator's unit-length check holds exactly.
     for (let index = 0; index < normals.length; index += 3) {
@@ -174,6 +187,14 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
       bufferViews.push({ data: new Uint8Array(featureIds.buffer), target: ARRAY_BUFFER }) - 1;
     const indexView =
       bufferViews.push({ data: new Uint8Array(indices.buffer), target: ELEMENT_ARRAY_BUFFER }) - 1;
+    let texcoordAccessor: number | undefined;
+    if (texcoords) {
+      const texcoordView =
+        bufferViews.push({ data: new Uint8Array(texcoords.buffer), target: ARRAY_BUFFER }) - 1;
+      texcoordAccessor =
+        accessors.push({ bufferView: texcoordView, componentType: FLOAT, count: vertexCount, type: 'VEC2' }) -
+        1;
+    }
     const positionAccessor =
       accessors.push({
         bufferView: positionView,
@@ -199,15 +220,33 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     if (gltfMaterial === undefined) {
       const color = options.materials[material];
       gltfMaterial = materials.length;
+      const pbrMetallicRoughness: Record<string, unknown> = {
+        baseColorFactor: color,
+        metallicFactor: 0,
+        roughnessFactor: 1,
+      };
+      if (texcoords && imageBytes && imagePath) {
+        const imageView = bufferViews.push({ data: imageBytes }) - 1;
+        const mimeType = /\.png$/i.test(imagePath) ? 'image/png' : 'image/jpeg';
+        const image = images.push({ bufferView: imageView, mimeType }) - 1;
+        const texture = textures.push({ sampler: 0, source: image }) - 1;
+        pbrMetallicRoughness.baseColorTexture = { index: texture };
+      }
       materials.push({
-        pbrMetallicRoughness: { baseColorFactor: color, metallicFactor: 0, roughnessFactor: 1 },
+        pbrMetallicRoughness,
         doubleSided: true,
         ...(color[3] < 1 ? { alphaMode: 'BLEND' } : {}),
       });
       materialIndex.set(material, gltfMaterial);
     }
+    const attributes: Record<string, number> = {
+      POSITION: positionAccessor,
+      NORMAL: normalAccessor,
+      _FEATURE_ID_0: featureAccessor,
+    };
+    if (texcoordAccessor !== undefined) attributes.TEXCOORD_0 = texcoordAccessor;
     primitives.push({
-      attributes: { POSITION: positionAccessor, NORMAL: normalAccessor, _FEATURE_ID_0: featureAccessor },
+      attributes,
       indices: indexAccessor,
       material: gltfMaterial,
       mode: 4,
@@ -299,6 +338,9 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     nodes: [node],
     meshes: [{ primitives }],
     materials,
+    ...(images.length > 0
+      ? { images, textures, samplers: [{ magFilter: 9729, minFilter: 9987, wrapS: 10497, wrapT: 10497 }] }
+      : {}),
     accessors,
     bufferViews: views,
     buffers: [{ byteLength }],

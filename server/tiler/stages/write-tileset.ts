@@ -1,6 +1,6 @@
 // Stage: write every tile's GLB (full geometry in leaves, LOD1-like prisms of the largest objects in parents),
 // the 3D Tiles 1.1 tileset.json, and the id index (persistent id → tile and bounding box) beside it.
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { geodeticToEcef } from '../crs';
 import type { FeatureIndexEntry, FeatureStore } from './feature-store';
@@ -120,6 +120,21 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
   const diagonals = new Float64Array(entries.length);
   entries.forEach((entry, index) => (diagonals[index] = diagonalOf(entry.bounds)));
 
+  // Images are read once per tile that uses them; the last few stay cached for neighbouring tiles.
+  const imageCache = new Map<string, Uint8Array | undefined>();
+  const loadImage = (imagePath: string): Uint8Array | undefined => {
+    if (imageCache.has(imagePath)) return imageCache.get(imagePath);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readFileSync(imagePath);
+    } catch {
+      bytes = undefined;
+    }
+    if (imageCache.size >= 16) imageCache.delete(imageCache.keys().next().value!);
+    imageCache.set(imagePath, bytes);
+    return bytes;
+  };
+
   const writeNode = (node: QuadtreeNode): Record<string, unknown> => {
     const uri = `tiles/${node.level}-${node.x}-${node.y}.glb`;
     let objects: TriangulatedObject[];
@@ -139,6 +154,8 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
       objects = chosen.map((index) => createPrism(entries[index], options.materials));
     }
     const { glb } = writeGlb(objects, {
+      images: options.materials.images,
+      loadImage,
       schema: options.schema,
       materials: options.materials.colors,
       compress: options.compress,

@@ -8,7 +8,7 @@ import validator from 'gltf-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, TilerUsageError, convertCityModels, ecefToGeodetic } from '../../../server/tiler/index';
 import type { ConversionSummary, ConvertOptions } from '../../../server/tiler/index';
-import { decodePrimitives, parseGlb, readPropertyTable } from './helpers/decode-glb';
+import { decodePrimitives, parseGlb, readAccessor, readPropertyTable } from './helpers/decode-glb';
 
 const SHARED = path.resolve('..', 'shared', 'data');
 const FIXTURES = path.resolve('test', 'fixtures', 'tiler');
@@ -357,9 +357,56 @@ describe('convertCityModels', () => {
     expect((xxe as DataError).message).toMatch(/DOCTYPE with entity declarations refused/);
   });
 
-  it('warns about textures whose images are missing and falls back to colours', () => {
-    const { summary } = converted.get('cityjson/rotterdam/rotterdam_subset_cityjson2.0.city.json')!;
-    expect(summary.warnings.some((warning) => /texture/.test(warning.message))).toBe(true);
+  it('warns about textures whose images are missing and embeds the one that exists (CityJSON)', () => {
+    const { summary, out } = converted.get('cityjson/rotterdam/rotterdam_subset_cityjson2.0.city.json')!;
+    // README: 74 textures referenced, 1 image present.
+    expect(
+      summary.warnings.some((warning) => /73 of 74 texture image\(s\) missing/.test(warning.message)),
+    ).toBe(true);
+    const glb = parseGlb(readFileSync(path.join(out, 'tiles', '0-0-0.glb')));
+    const images =
+      (glb.json as unknown as { images?: Array<{ bufferView: number; mimeType: string }> }).images ?? [];
+    expect(images).toHaveLength(1);
+    const view = glb.json.bufferViews[images[0].bufferView];
+    const embedded = glb.binary.slice(view.byteOffset ?? 0, (view.byteOffset ?? 0) + view.byteLength);
+    expect(
+      Buffer.from(embedded).equals(
+        readFileSync(path.join(SHARED, 'cityjson/rotterdam/appearances/0320_4_15.jpg')),
+      ),
+    ).toBe(true);
+  });
+
+  it('applies ParameterizedTexture coordinates from CityGML 2.0 and 3.0 with the image embedded', () => {
+    const image = readFileSync(
+      path.join(SHARED, 'citygml/plateau_53394517/53394517_bldg_6697_appearance/stad0158.jpg'),
+    );
+    const counts: number[] = [];
+    for (const version of ['2', '3']) {
+      const { out } = converted.get(
+        `citygml/plateau_53394517/53394517_bldg_6697_2_op_CityGML${version}.gml`,
+      )!;
+      const glb = parseGlb(readFileSync(path.join(out, 'tiles', '0-0-0.glb')));
+      const json = glb.json as unknown as {
+        images: Array<{ bufferView: number }>;
+        meshes: Array<{ primitives: Array<{ attributes: Record<string, number> }> }>;
+      };
+      const view = glb.json.bufferViews[json.images[0].bufferView];
+      expect(
+        Buffer.from(glb.binary.slice(view.byteOffset ?? 0, (view.byteOffset ?? 0) + view.byteLength)).equals(
+          image,
+        ),
+      ).toBe(true);
+      const textured = json.meshes[0].primitives.filter(
+        (primitive) => primitive.attributes.TEXCOORD_0 !== undefined,
+      );
+      expect(textured).toHaveLength(1);
+      const uvs = readAccessor(glb, textured[0].attributes.TEXCOORD_0);
+      expect(Math.min(...uvs)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...uvs)).toBeLessThanOrEqual(1);
+      counts.push(uvs.length);
+    }
+    // Same building, same texture coordinates in both encodings.
+    expect(counts[1]).toBe(counts[0]);
   });
 
   it('throws TilerUsageError for a --crs it cannot resolve and for no inputs', async () => {

@@ -1,0 +1,150 @@
+// Stage: collect CityGML ParameterizedTexture assignments (2.0 `target uri` + `textureCoordinates ring`, 3.0
+// `TextureAssociation` + `TexCoordList`) in a first pass, since appearances usually follow the objects they texture.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { SaxesParser } from 'saxes';
+import type { SaxesTagPlain } from 'saxes';
+import { DataError } from '../errors';
+import type { ConversionWarning } from '../errors';
+import { readTextChunks } from './open-input';
+
+/** Texture of one polygon: the image and the u,v list of each ring, keyed by the ring's gml:id. */
+export interface PolygonTexture {
+  image: string;
+  ringUvs: Map<string, number[]>;
+}
+
+function localName(name: string): string {
+  const colon = name.indexOf(':');
+  return colon < 0 ? name : name.slice(colon + 1);
+}
+
+function stripHash(value: string): string {
+  const trimmed = value.trim();
+  return trimmed.startsWith('#') ? trimmed.slice(1) : trimmed;
+}
+
+/** True when the file's text contains `needle` (streamed, chunk boundaries handled). */
+export async function fileContainsText(file: string, needle: string): Promise<boolean> {
+  let tail = '';
+  for await (const chunk of readTextChunks(file, () => undefined)) {
+    if ((tail + chunk).includes(needle)) return true;
+    tail = chunk.slice(-needle.length);
+  }
+  return false;
+}
+
+/**
+ * Reads every ParameterizedTexture of a CityGML file. Images are resolved beside the file; a missing image or a format
+ * other than JPEG/PNG is reported once and its polygons keep their colours.
+ * @returns polygon gml:id → texture (only for images that exist).
+ * @throws DataError when the XML is malformed.
+ */
+export async function readCityGmlTextures(
+  file: string,
+  onWarning: (warning: ConversionWarning) => void,
+): Promise<Map<string, PolygonTexture>> {
+  const textures = new Map<string, PolygonTexture>();
+  const parser = new SaxesParser({ xmlns: false, position: true });
+  const directory = path.dirname(file);
+  const missing = new Set<string>();
+  let texture:
+    | { imageUri: string; line: number; targets: Array<{ polygon: string; ringUvs: Map<string, number[]> }> }
+    | undefined;
+  let target: { polygon: string; ringUvs: Map<string, number[]> } | undefined;
+  let list: { coordinates: number[][]; rings: string[] } | undefined;
+  let capture: string | undefined;
+  let captureName = '';
+  let ringAttribute: string | undefined;
+  parser.on('doctype', (doctype) => {
+    if (/<!ENTITY/i.test(doctype))
+      throw new DataError(
+        'DOCTYPE with entity declarations refused (external entities and DTDs are never resolved)',
+        file,
+        parser.line,
+      );
+  });
+  parser.on('text', (text) => {
+    if (capture !== undefined) capture += text;
+  });
+  parser.on('opentag', (tag: SaxesTagPlain) => {
+    const name = localName(tag.name);
+    const attributes = tag.attributes as Record<string, string>;
+    if (name === 'ParameterizedTexture') texture = { imageUri: '', line: parser.line, targets: [] };
+    if (!texture) return;
+    if (
+      name === 'imageURI' ||
+      name === 'textureCoordinates' ||
+      name === 'ring' ||
+      (name === 'target' && attributes.uri === undefined)
+    ) {
+      capture = '';
+      captureName = name;
+      ringAttribute = name === 'textureCoordinates' ? attributes.ring : undefined;
+    }
+    if (name === 'target' && attributes.uri !== undefined) {
+      target = { polygon: stripHash(attributes.uri), ringUvs: new Map() };
+      texture.targets.push(target);
+    } else if (name === 'TextureAssociation') {
+      target = { polygon: '', ringUvs: new Map() };
+      texture.targets.push(target);
+    } else if (name === 'TexCoordList') list = { coordinates: [], rings: [] };
+  });
+  parser.on('closetag', (tag) => {
+    const name = localName(tag.name);
+    if (!texture) return;
+    if (capture !== undefined && name === captureName) {
+      const value = capture;
+      capture = undefined;
+      if (name === 'imageURI') texture.imageUri = value.trim();
+      else if (name === 'target' && target) target.polygon = stripHash(value);
+      else if (name === 'textureCoordinates') {
+        const numbers = value.trim().split(/\s+/).map(Number);
+        if (ringAttribute !== undefined && target) target.ringUvs.set(stripHash(ringAttribute), numbers);
+        else list?.coordinates.push(numbers);
+      } else if (name === 'ring') list?.rings.push(stripHash(value));
+    }
+    if (name === 'TexCoordList' && list && target) {
+      list.rings.forEach((ring, index) => {
+        if (list!.coordinates[index]) target!.ringUvs.set(ring, list!.coordinates[index]);
+      });
+      list = undefined;
+    } else if (name === 'ParameterizedTexture') {
+      const finished = texture;
+      texture = undefined;
+      const image = path.resolve(directory, finished.imageUri);
+      if (!/\.(jpe?g|png)$/i.test(image)) {
+        onWarning({
+          file,
+          line: finished.line,
+          message: `texture ${finished.imageUri} is neither JPEG nor PNG; its surfaces keep their colours`,
+        });
+        return;
+      }
+      if (!existsSync(image)) {
+        if (!missing.has(image))
+          onWarning({
+            file,
+            line: finished.line,
+            message: `texture image ${finished.imageUri} is missing; its surfaces keep their colours`,
+          });
+        missing.add(image);
+        return;
+      }
+      for (const entry of finished.targets)
+        if (entry.polygon !== '') textures.set(entry.polygon, { image, ringUvs: entry.ringUvs });
+    }
+  });
+  try {
+    for await (const chunk of readTextChunks(file, () => undefined)) parser.write(chunk);
+    parser.close();
+  } catch (error) {
+    if (error instanceof DataError) throw error;
+    throw new DataError(
+      `malformed XML: ${(error as Error).message.replace(/^(?:[^:]*:)?\d+:\d+: /, '')}`,
+      file,
+      parser.line,
+    );
+  }
+  return textures;
+}
