@@ -239,6 +239,7 @@ export async function registerBrokerRoutes(
     const parameters = readParameters(request, RETRIEVE_PARAMETERS);
     const { tenant, context } = await read(request);
     const id = checkEntityId(request.params.id, 'entity id');
+    rejectUnsupported(parameters);
     const media = negotiate(request, true);
     const render = readRenderOptions(parameters, context, media);
     const entity = entities.getEntity(tenant, id);
@@ -717,6 +718,7 @@ export async function registerBrokerRoutes(
       geo: GeoQueryInput;
     },
   ): Promise<FastifyReply> {
+    rejectUnsupported(parameters);
     const { limit, offset, count } = readPage(parameters, options);
     const render = readRenderOptions({ ...parameters, attrs: selection.attrs }, context, media);
     const geoQuery = parseGeoQuery(selection.geo, context);
@@ -769,6 +771,18 @@ export async function registerBrokerRoutes(
       context,
       page.entities.map((entity) => renderEntity(entity, context, render)),
     );
+  }
+}
+
+/** Parameters of the spec this broker parses but does not implement: 501 instead of silently ignoring them. */
+function rejectUnsupported(parameters: Record<string, string | undefined>): void {
+  for (const name of ['scopeQ', 'csf', 'datasetId']) {
+    if (parameters[name] !== undefined) {
+      throw ngsiLdError(
+        'NotImplemented',
+        `the embedded broker does not implement the '${name}' query parameter`,
+      );
+    }
   }
 }
 

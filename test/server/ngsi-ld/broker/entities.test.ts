@@ -741,6 +741,25 @@ describe('broker entities', () => {
     });
   });
 
+  describe('module', () => {
+    it('reports its health under /health', async () => {
+      const health = await request(`${broker.url}/health`);
+      expect(health.body.subsystems.broker).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining('/ngsi-ld/v1'),
+      });
+    });
+
+    it('moves the GeoJSON @context to the Link header with Prefer: body=json', async () => {
+      const response = await request(`${base}/entities?type=Sensor&limit=1`, {
+        headers: { accept: 'application/geo+json', prefer: 'body=json' },
+      });
+      expect(response.body.type).toBe('FeatureCollection');
+      expect(response.body['@context']).toBeUndefined();
+      expect(response.headers.get('link')).toContain('ngsi-ld-core-context');
+    });
+  });
+
   describe('tenants', () => {
     it('keeps tenants fully apart', async () => {
       const entity = {

@@ -313,6 +313,35 @@ describe('broker subscriptions', () => {
     expect(forSubscription(id)[1].body.data).toEqual([{ id: 'urn:ngsi-ld:Lamp:1', type: 'Lamp', on: true }]);
   });
 
+  it('stops notifying once expiresAt has passed and reports the subscription expired', async () => {
+    const id = 'urn:ngsi-ld:Subscription:expiring';
+    const expiresAt = new Date(Date.now() + 600).toISOString();
+    await request(`${base}/subscriptions`, {
+      method: 'POST',
+      body: {
+        id,
+        type: 'Subscription',
+        entities: [{ type: 'Pump' }],
+        expiresAt,
+        notification: { endpoint: { uri: `${receiver.url}/expiring` } },
+      },
+    });
+    await request(`${base}/entities`, {
+      method: 'POST',
+      body: { id: 'urn:ngsi-ld:Pump:1', type: 'Pump', flow: { type: 'Property', value: 1 } },
+    });
+    await waitFor(() => forSubscription(id).length === 1);
+    expect((await request(`${base}/subscriptions/${id}`)).body.status).toBe('active');
+    await sleep(Math.max(0, Date.parse(expiresAt) - Date.now() + 50));
+    await request(`${base}/entities/urn:ngsi-ld:Pump:1/attrs`, {
+      method: 'PATCH',
+      body: { flow: { type: 'Property', value: 2 } },
+    });
+    await sleep(200);
+    expect(forSubscription(id)).toHaveLength(1);
+    expect((await request(`${base}/subscriptions/${id}`)).body.status).toBe('expired');
+  });
+
   it('sends periodic notifications with timeInterval', async () => {
     const id = 'urn:ngsi-ld:Subscription:periodic';
     await request(`${base}/entities`, {
