@@ -55,6 +55,8 @@ class Interval {
   ) {}
 }
 
+const LITERAL_INSTANTS = new WeakMap<object, Instant>();
+
 type Value = null | boolean | number | string | Instant | Interval | Geometry | Value[];
 type Truth = boolean | null;
 
@@ -82,6 +84,22 @@ export function stripAccents(text: string): string {
     .normalize('NFD')
     .replace(/\p{Mn}/gu, '')
     .normalize('NFC');
+}
+
+// Evaluation runs once per feature: compiled patterns and BBOX polygons are kept, so that the geometry module's
+// per-object preparation cache applies to literals too.
+const LIKE_CACHE = new Map<string, RegExp>();
+const LIKE_CACHE_LIMIT = 1000;
+const BBOX_GEOMETRIES = new WeakMap<object, Geometry>();
+
+function cachedLikeRegExp(pattern: string): RegExp {
+  let regExp = LIKE_CACHE.get(pattern);
+  if (!regExp) {
+    if (LIKE_CACHE.size >= LIKE_CACHE_LIMIT) LIKE_CACHE.clear();
+    regExp = likePatternToRegExp(pattern);
+    LIKE_CACHE.set(pattern, regExp);
+  }
+  return regExp;
 }
 
 /** CQL2 LIKE as a regular expression: `%` any run, `_` one character, `\` escapes the next character. */
@@ -253,11 +271,19 @@ class Evaluator {
     if (typeof e === 'string' || typeof e === 'number' || typeof e === 'boolean') return e;
     if (Array.isArray(e)) return e.map((item) => this.value(item));
     if (isProperty(e)) return this.property(e.property);
-    if (isDate(e)) return new Instant(parseInstant(e.date)!);
-    if (isTimestamp(e)) return new Instant(parseInstant(e.timestamp)!);
+    if (isDate(e) || isTimestamp(e)) {
+      let instant = LITERAL_INSTANTS.get(e);
+      if (!instant)
+        LITERAL_INSTANTS.set(e, (instant = new Instant(parseInstant(isDate(e) ? e.date : e.timestamp)!)));
+      return instant;
+    }
     if (isInterval(e))
       return new Interval(this.bound(e.interval[0], -Infinity), this.bound(e.interval[1], Infinity));
-    if (isBbox(e)) return bboxToGeometry(e.bbox);
+    if (isBbox(e)) {
+      let geometry = BBOX_GEOMETRIES.get(e);
+      if (!geometry) BBOX_GEOMETRIES.set(e, (geometry = bboxToGeometry(e.bbox)));
+      return geometry;
+    }
     if (isGeometry(e)) return e;
     if (!isOperation(e)) throw new Cql2Error(`Cannot evaluate ${JSON.stringify(e)}`);
     return this.operation(e.op, e.args);
@@ -288,7 +314,7 @@ class Evaluator {
         const text = this.value(args[0]);
         const pattern = this.value(args[1]);
         if (typeof text !== 'string' || typeof pattern !== 'string') return null;
-        return likePatternToRegExp(pattern).test(text);
+        return cachedLikeRegExp(pattern).test(text);
       }
       case 'between': {
         const [value, low, high] = args.map((arg) => this.value(arg));
