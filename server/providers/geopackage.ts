@@ -15,7 +15,7 @@ import {
   type QueryableProperty,
 } from './provider';
 import { decodeGeoPackageGeometry } from './geopackage-binary';
-import { mapPositions } from './geometry';
+import { geometryIntersectsBox, mapPositions } from './geometry';
 import { createTransform, registerEpsg, transformBox, type PositionTransform } from './projection';
 import { compareFeatures, matchesQuery } from './query';
 
@@ -72,6 +72,7 @@ export class GeoPackageProvider implements FeatureProvider {
   readonly #fromCrs84: PositionTransform;
   readonly #temporalProperty: string | undefined;
   #description: ProviderDescription | undefined;
+  readonly #statements = new Map<string, Database.Statement>();
 
   /**
    * Opens a table read-only.
@@ -300,6 +301,8 @@ export class GeoPackageProvider implements FeatureProvider {
 
   #countMatches(query: FeatureQuery): number | undefined {
     if (!query.bbox && this.#countAll() > COUNT_SCAN_LIMIT) return undefined;
+    if (query.bbox && !query.datetime && !query.filter && this.#rtree && this.#srsId === 4326)
+      return this.#countBbox(query.bbox);
     let count = 0;
     let visited = 0;
     for (const row of this.#candidates(query, undefined)) {
@@ -307,6 +310,48 @@ export class GeoPackageProvider implements FeatureProvider {
       if (matchesQuery(this.#toFeature(row), query, this.#temporalProperty)) count++;
     }
     return count;
+  }
+
+  /** Counts bbox matches from the R-tree alone where a feature's envelope lies inside a box, decoding the rest. */
+  #countBbox(boxes: BoundingBox[]): number | undefined {
+    const statement = this.#statement(
+      `SELECT r.id, r.minx, r.maxx, r.miny, r.maxy, t.${quote(this.#geometryColumn)} AS geometry FROM ${quote(this.#rtree!)} r ` +
+        `JOIN ${quote(this.#table)} t ON t.${quote(this.#idColumn)} = r.id WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?`,
+    );
+    const seen = boxes.length > 1 ? new Set<number>() : undefined;
+    let count = 0;
+    for (const box of boxes) {
+      const rows = statement.all(box[0], box[2], box[1], box[3]) as {
+        id: number;
+        minx: number;
+        maxx: number;
+        miny: number;
+        maxy: number;
+        geometry: Uint8Array;
+      }[];
+      if (rows.length > COUNT_SCAN_LIMIT) return undefined;
+      for (const row of rows) {
+        const inside = row.minx >= box[0] && row.maxx <= box[2] && row.miny >= box[1] && row.maxy <= box[3];
+        const geometry = inside ? undefined : decodeGeoPackageGeometry(row.geometry);
+        if (!inside && (!geometry || !geometryIntersectsBox(geometry, box))) continue;
+        if (seen) {
+          // A feature straddling the antimeridian split is counted once.
+          if (seen.has(row.id)) continue;
+          seen.add(row.id);
+        }
+        count++;
+      }
+    }
+    return count;
+  }
+
+  #statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#database.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   async getFeature(id: string): Promise<PlazaFeature | undefined> {

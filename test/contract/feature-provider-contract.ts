@@ -132,6 +132,7 @@ export function runFeatureProviderContract(
         }),
       );
       expect(ids(page.features)).toEqual([7, 8]);
+      expect(page.numberMatched ?? 2).toBe(2);
     });
 
     it('returns features whose time lies in a closed interval, excluding features without time', async () => {
