@@ -343,13 +343,12 @@ function parameterOn(segment: Segment, x: number, y: number): number {
   return Math.abs(dx) >= Math.abs(dy) ? (x - segment.ax) / dx : (y - segment.ay) / dy;
 }
 
-interface Node {
+/** A proper crossing of an edge of a with an edge of b: computed, so located with the tolerance. */
+interface Crossing {
   x: number;
   y: number;
-  /** Derived (computed) points are located with the tolerance; input vertices exactly. */
-  derived: boolean;
-  segmentA?: Segment;
-  segmentB?: Segment;
+  segmentA: Segment;
+  segmentB: Segment;
 }
 
 function isWithinBox(segment: Segment, x: number, y: number): boolean {
@@ -362,7 +361,7 @@ function nodeSegments(
   b: PreparedGeometry,
   splitsA: Map<Segment, Array<[number, number]>>,
   splitsB: Map<Segment, Array<[number, number]>>,
-  nodes: Node[],
+  nodes: Crossing[],
 ): void {
   const addSplit = (
     splits: Map<Segment, Array<[number, number]>>,
@@ -407,7 +406,7 @@ function nodeSegments(
       y = Math.min(Math.max(y, Math.max(sa.minimumY, sb.minimumY)), Math.min(sa.maximumY, sb.maximumY));
       addSplit(splitsA, sa, x, y);
       addSplit(splitsB, sb, x, y);
-      nodes.push({ x, y, derived: true, segmentA: sa, segmentB: sb });
+      nodes.push({ x, y, segmentA: sa, segmentB: sb });
     }
   };
   // Sweep along x so that only edges whose x ranges overlap are compared.
@@ -513,7 +512,7 @@ function computeMatrix(a: PreparedGeometry, b: PreparedGeometry): Matrix {
 
   const splitsA = new Map<Segment, Array<[number, number]>>();
   const splitsB = new Map<Segment, Array<[number, number]>>();
-  const nodes: Node[] = [];
+  const nodes: Crossing[] = [];
   nodeSegments(a, b, splitsA, splitsB, nodes);
 
   // Dimension 0: vertices, isolated points and crossings.
@@ -525,8 +524,8 @@ function computeMatrix(a: PreparedGeometry, b: PreparedGeometry): Matrix {
   for (const node of nodes) {
     raise(
       matrix,
-      locateOnOwnEdge(node.x, node.y, a, node.segmentA!, tolerance),
-      locateOnOwnEdge(node.x, node.y, b, node.segmentB!, tolerance),
+      locateOnOwnEdge(node.x, node.y, a, node.segmentA, tolerance),
+      locateOnOwnEdge(node.x, node.y, b, node.segmentB, tolerance),
       0,
     );
   }
