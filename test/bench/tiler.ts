@@ -137,9 +137,9 @@ async function main(): Promise<void> {
   if (inputs.length === 1) console.log('server/demo/city not found: benchmarking the shared-data file only');
 
   console.log(
-    'input | MB | Plaza wall s | Plaza CPU s | Plaza MB/s per core | Plaza RSS MB | Plaza out MB | peer wall s | peer RSS MB | peer out MB | speed ×peer | RSS ÷peer',
+    'input | MB | Plaza wall s | Plaza CPU s | Plaza MB/s per core | Plaza RSS MB | Plaza out MB | peer wall s | peer CPU s | peer RSS MB | peer out MB | wall ×peer | CPU ×peer | RSS ÷peer',
   );
-  console.log('---|---|---|---|---|---|---|---|---|---|---|---');
+  console.log('---|---|---|---|---|---|---|---|---|---|---|---|---|---');
   for (const input of inputs) {
     const megabytes = statSync(input.file).size / 1e6;
     const plaza = timed(
@@ -174,17 +174,28 @@ async function main(): Promise<void> {
     }
     const peerText = peer
       ? peer.timedOut
-        ? [`>${PEER_TIMEOUT_SECONDS} (timeout)`, 'n/a', 'n/a']
+        ? [`>${PEER_TIMEOUT_SECONDS} (timeout)`, 'n/a', 'n/a', 'n/a']
         : peer.exitCode !== 0
-          ? [`failed (exit ${peer.exitCode})`, format(peer.maxRssMegabytes, 0), 'n/a']
-          : [format(peer.wallSeconds), format(peer.maxRssMegabytes, 0), format(peer.outputBytes / 1e6, 2)]
-      : ['–', '–', '–'];
+          ? [
+              `failed (exit ${peer.exitCode})`,
+              format(peer.cpuSeconds),
+              format(peer.maxRssMegabytes, 0),
+              'n/a',
+            ]
+          : [
+              format(peer.wallSeconds),
+              format(peer.cpuSeconds),
+              format(peer.maxRssMegabytes, 0),
+              format(peer.outputBytes / 1e6, 2),
+            ]
+      : ['–', '–', '–', '–'];
     const peerValid = peer && !peer.timedOut && peer.exitCode === 0;
     const speedRatio = peerValid
       ? format(peer!.wallSeconds / plaza.wallSeconds)
       : peer?.timedOut
         ? `>${format(PEER_TIMEOUT_SECONDS / plaza.wallSeconds)}`
         : '–';
+    const cpuRatio = peerValid ? format(peer!.cpuSeconds / plaza.cpuSeconds) : '–';
     const memoryRatio = peerValid ? format(plaza.maxRssMegabytes / peer!.maxRssMegabytes, 2) : '–';
     console.log(
       [
@@ -197,6 +208,7 @@ async function main(): Promise<void> {
         format(plaza.outputBytes / 1e6, 2),
         ...peerText,
         speedRatio,
+        cpuRatio,
         memoryRatio,
       ].join(' | '),
     );
