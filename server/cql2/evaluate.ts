@@ -335,8 +335,9 @@ class Evaluator {
       try {
         return SPATIAL_PREDICATES[name](left, right);
       } catch (error) {
-        // An invalid geometry in the data is unknown, not a failed request.
-        if (error instanceof GeometryError) return null;
+        // An invalid or malformed geometry in the data (literals are checked by the parsers) is unknown, not a
+        // failed request.
+        if (error instanceof GeometryError || error instanceof TypeError) return null;
         throw error;
       }
     }

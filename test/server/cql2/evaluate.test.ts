@@ -118,6 +118,14 @@ describe('cql2/evaluate', () => {
     expect([179.5, -179.5, 0].map((x) => evaluateCql2(filter, at(x)))).toEqual([true, true, false]);
   });
 
+  it('returns false, not an error, for malformed geometries in the data', () => {
+    const filter = parseCql2Text(
+      'S_INTERSECTS(footprint, POINT(7 51)) OR NOT S_INTERSECTS(footprint, POINT(7 51))',
+    );
+    const feature = { properties: { footprint: { type: 'LineString', coordinates: null } }, geometry: null };
+    expect(evaluateCql2(filter, feature as never)).toBe(false);
+  });
+
   it('reads the geometry under the configured geometry property name', () => {
     const filter = parseCql2Text('S_INTERSECTS(footprint, POINT(7.01 51.01))');
     expect(evaluateCql2(filter, FEATURES[0])).toBe(false);
