@@ -186,14 +186,12 @@ export class LinkService {
     if (configured) {
       return createProvider(configured.provider, {
         temporalProperty: configured.temporalProperty,
-        ngsiLd: this.#config.ngsiLd.url
-          ? {
-              url: this.#config.ngsiLd.url,
-              tenant: this.#config.ngsiLd.tenant,
-              context: this.#config.ngsiLd.context,
-              token: this.#config.ngsiLd.token,
-            }
-          : undefined,
+        ngsiLd: {
+          url: () => this.#broker.url,
+          tenant: this.#config.ngsiLd.tenant,
+          context: this.#config.ngsiLd.context,
+          token: this.#config.ngsiLd.token,
+        },
       });
     }
     if (!collections.demoLayers) return undefined;

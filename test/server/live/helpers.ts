@@ -213,7 +213,14 @@ export function sensorEntity(
 
 /** Upserts entities in one batch. */
 export async function upsertEntities(brokerUrl: string, entities: unknown[]): Promise<void> {
-  await brokerRequest(brokerUrl, 'POST', '/entityOperations/upsert?options=update', entities);
+  const result = (await brokerRequest(
+    brokerUrl,
+    'POST',
+    '/entityOperations/upsert?options=update',
+    entities,
+  )) as { errors?: unknown[] } | undefined;
+  if (result && !Array.isArray(result) && result.errors?.length)
+    throw new Error(`upsert failed: ${JSON.stringify(result.errors)}`);
 }
 
 /** Every entity of the given types at the broker (normalized), by id. */
