@@ -85,6 +85,19 @@ interface ObjectContext {
   references: Array<{ target: string; lod: number }>;
 }
 
+interface ImplicitContext {
+  lod: number;
+  /** Row-major 4×4. */
+  matrix: number[] | undefined;
+  referencePoint: number[] | undefined;
+  templateId: string | undefined;
+  firstPolygon: number;
+  owner: ObjectContext | undefined;
+  line: number;
+}
+
+const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+
 interface MemberGroup {
   objects: ObjectContext[];
   polygons: ParsedPolygon[];
@@ -168,7 +181,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const textures = (await fileContainsText(file, 'ParameterizedTexture').catch(() => false))
     ? await readCityGmlTextures(file, options.onWarning)
     : undefined;
-  let implicitWarned = false;
+  const templates = new Map<string, ParsedPolygon[]>();
 
   const finishGroup = (
     group: MemberGroup,
@@ -268,6 +281,65 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     const codes: number[] = [];
     let ringRoleOfRing: 'exterior' | 'interior' = 'exterior';
     let ringId: string | undefined;
+    let implicit: ImplicitContext | undefined;
+    const bakeImplicit = (context: ImplicitContext) => {
+      const target = group;
+      if (!target || !context.owner) return;
+      const matrix = context.matrix ?? IDENTITY;
+      const reference = context.referencePoint ?? [0, 0, 0];
+      let template: ParsedPolygon[];
+      const inline = target.polygons.slice(context.firstPolygon);
+      if (inline.length > 0) {
+        // Keep the untransformed template for later xlinks, under every id it carries.
+        const copies = inline.map((polygon) => ({
+          ...polygon,
+          rings: polygon.rings.map((ring) => ring.slice()),
+        }));
+        const ids = new Set<string>();
+        for (const polygon of copies) {
+          if (polygon.id) ids.add(polygon.id);
+          polygon.aggregates.forEach((id) => ids.add(id));
+        }
+        for (const id of ids) templates.set(id, copies);
+        template = inline;
+      } else {
+        const found = context.templateId !== undefined ? templates.get(context.templateId) : undefined;
+        if (!found) {
+          options.onWarning({
+            file,
+            line: context.line,
+            message: `ImplicitGeometry template ${context.templateId ?? '(none)'} not found (templates must come before their xlinks); skipped`,
+          });
+          return;
+        }
+        template = found.map((polygon) => ({
+          ...polygon,
+          id: undefined,
+          aggregates: NO_AGGREGATES,
+          owner: context.owner,
+          kind: polygon.kind,
+          rings: polygon.rings.map((ring) => ring.slice()),
+        }));
+        for (const polygon of template) {
+          const index = target.polygons.length;
+          target.polygons.push(polygon);
+          addIndex(context.owner.polygonsByLod, context.lod, index);
+        }
+      }
+      for (const polygon of template) {
+        polygon.lod = context.lod;
+        for (const ring of polygon.rings) {
+          for (let index = 0; index < ring.length; index += 3) {
+            const x = ring[index];
+            const y = ring[index + 1];
+            const z = ring[index + 2];
+            ring[index] = matrix[0] * x + matrix[1] * y + matrix[2] * z + matrix[3] + reference[0];
+            ring[index + 1] = matrix[4] * x + matrix[5] * y + matrix[6] * z + matrix[7] + reference[1];
+            ring[index + 2] = matrix[8] * x + matrix[9] * y + matrix[10] * z + matrix[11] + reference[2];
+          }
+        }
+      }
+    };
     const coordinates = {
       dimension: 3,
       decimal: '.',
@@ -539,18 +611,39 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           previous?.();
           lod = savedLod;
         };
-      } else if (
-        startsWithLod &&
-        /^lod\dImplicitRepresentation$/.test(name) &&
-        !implicitWarned &&
-        !collectOnly
-      ) {
-        implicitWarned = true;
-        options.onWarning({
-          file,
+      } else if (startsWithLod && !collectOnly && group && /^lod\dImplicitRepresentation$/.test(name)) {
+        // ImplicitGeometry: template polygons (inline or by xlink) × transformationMatrix + referencePoint, baked.
+        const savedLod = lod;
+        lod = Number(name.charAt(3));
+        const current: ImplicitContext = {
+          lod,
+          matrix: undefined,
+          referencePoint: undefined,
+          templateId: undefined,
+          firstPolygon: group.polygons.length,
+          owner: objectStack[objectStack.length - 1],
           line: parser.line,
-          message: 'ImplicitGeometry is not supported yet; implicit representations are skipped',
-        });
+        };
+        implicit = current;
+        const previous = closer;
+        closer = () => {
+          previous?.();
+          lod = savedLod;
+          implicit = undefined;
+          bakeImplicit(current);
+        };
+      } else if (
+        implicit &&
+        (name === 'transformationMatrix' || (name === 'pos' && names[depth - 2] === 'referencePoint'))
+      ) {
+        const current = implicit;
+        startText();
+        closer = () => {
+          const numbers: number[] = [];
+          parseNumbers(takeText(), numbers);
+          if (name === 'transformationMatrix') current.matrix = numbers.length === 16 ? numbers : undefined;
+          else current.referencePoint = numbers.length >= 3 ? numbers : undefined;
+        };
       }
       const thematic = THEMATIC_KINDS[name];
       if (thematic) {
@@ -564,7 +657,13 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       }
 
       const target = hrefTarget(attributes);
-      if (target !== undefined && !collectOnly && objectStack.length > 0 && lod >= 0 && !material) {
+      if (
+        target !== undefined &&
+        implicit &&
+        (name === 'relativeGMLGeometry' || name === 'relativeGeometry')
+      ) {
+        implicit.templateId = target;
+      } else if (target !== undefined && !collectOnly && objectStack.length > 0 && lod >= 0 && !material) {
         const object = objectStack[objectStack.length - 1];
         object.references.push({ target, lod });
       }

@@ -84,6 +84,20 @@ describe('readCityGml', () => {
     expect(records.map((record) => record.id)).toEqual(['G1']);
   });
 
+  it('bakes ImplicitGeometry: inline and xlinked templates × matrix + reference point', async () => {
+    const { byId, warnings } = await read(path.join(FIXTURES, 'implicit-geometry_citygml2.0.gml'));
+    expect(warnings).toEqual([]);
+    // T1: the unit square scaled by 2 at (458950, 5438450, 100).
+    expect(byId.get('T1')!.polygons.map((polygon) => polygon.rings)).toEqual([
+      [[458950, 5438450, 100, 458952, 5438450, 100, 458952, 5438452, 100, 458950, 5438452, 100]],
+    ]);
+    // T2: the same template by xlink, lifted 5 m by the matrix, at (458960, 5438450, 100).
+    expect(byId.get('T2')!.polygons.map((polygon) => polygon.rings)).toEqual([
+      [[458960, 5438450, 105, 458961, 5438450, 105, 458961, 5438451, 105, 458960, 5438451, 105]],
+    ]);
+    expect(byId.get('T2')!.polygons[0].kind).toBe('vegetation');
+  });
+
   it('reads gzipped files the same as plain ones', async () => {
     const gzipped = path.join(temporary, 'xlinks.gml.gz');
     writeFileSync(gzipped, gzipSync(readFileSync(XLINKS)));
