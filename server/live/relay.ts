@@ -122,9 +122,9 @@ class LiveClient implements FeedListener {
   }
 
   #write(text: string): void {
-    if (this.#closed || this.response.destroyed) return;
-    this.response.write(text);
-    if (this.response.writableLength > this.limits.maxBufferBytes && !this.#overflowed) {
+    if (this.#closed || this.response.destroyed || this.#overflowed) return;
+    // Measured before writing, so one event larger than the allowance still goes to a client that keeps up.
+    if (this.response.writableLength > this.limits.maxBufferBytes) {
       // The browser reads slower than events come: stop queueing deltas for it; once its socket drains it gets a
       // fresh status and snapshot, and if it never drains it is disconnected (EventSource will reconnect).
       this.#overflowed = true;
@@ -136,7 +136,9 @@ class LiveClient implements FeedListener {
         this.onStatus(this.feed.status);
         this.#sendSnapshot();
       });
+      return;
     }
+    this.response.write(text);
   }
 
   close(): void {
