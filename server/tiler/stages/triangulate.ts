@@ -87,6 +87,24 @@ export interface HeightMapping {
 // A ring is degenerate below 1 cm² or when it is a sliver (area below 1e-6 × perimeter²): collinear points in a
 // projected CRS are not exactly collinear once placed on the ellipsoid.
 const MINIMUM_AREA = 1e-4;
+/** Fans for convex triangles and quads, the bulk of LOD2 surfaces: no earcut (and its garbage) needed. */
+const FAN: Record<number, number[]> = { 3: [0, 1, 2], 4: [0, 1, 2, 0, 2, 3] };
+
+/** True when the 2D ring (x,y pairs) turns the same way at every vertex. */
+function isConvex(flat: Float64Array, count: number): boolean {
+  let sign = 0;
+  for (let index = 0; index < count; index++) {
+    const a = index * 2;
+    const b = ((index + 1) % count) * 2;
+    const c = ((index + 2) % count) * 2;
+    const cross =
+      (flat[b] - flat[a]) * (flat[c + 1] - flat[b + 1]) - (flat[b + 1] - flat[a + 1]) * (flat[c] - flat[b]);
+    if (cross === 0) return false;
+    if (sign === 0) sign = Math.sign(cross);
+    else if (Math.sign(cross) !== sign) return false;
+  }
+  return true;
+}
 const MINIMUM_THINNESS = 1e-6;
 
 /**
@@ -306,7 +324,10 @@ export function triangulatePolygon(
       }
     }
   }
-  const triangles = earcut(flat, holes.length > 0 ? holes : undefined, 2);
+  const triangles =
+    holes.length === 0 && total <= 4 && isConvex(flat, total)
+      ? FAN[total]
+      : earcut(flat, holes.length > 0 ? holes : undefined, 2);
   if (triangles.length === 0) {
     onProblem('polygon could not be triangulated (self-intersecting or degenerate)');
     return undefined;

@@ -135,9 +135,9 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
         const localY = positions[index + 2] - center[2];
         const localZ = -(positions[index + 1] - center[1]);
         if (positionsQuantized) {
-          const qx = Math.min(65535, Math.max(0, Math.round((localX - localMinimum[0]) / uniformStep)));
-          const qy = Math.min(65535, Math.max(0, Math.round((localY - localMinimum[1]) / uniformStep)));
-          const qz = Math.min(65535, Math.max(0, Math.round((localZ - localMinimum[2]) / uniformStep)));
+          const qx = Math.min(65535, ((localX - localMinimum[0]) / uniformStep + 0.5) | 0);
+          const qy = Math.min(65535, ((localY - localMinimum[1]) / uniformStep + 0.5) | 0);
+          const qz = Math.min(65535, ((localZ - localMinimum[2]) / uniformStep + 0.5) | 0);
           const offset = vertexCursor * 4;
           positionsQuantized[offset] = qx;
           positionsQuantized[offset + 1] = qy;

@@ -7,7 +7,6 @@ import type { FeatureIndexEntry, FeatureStore } from './feature-store';
 import type { QuadtreeNode } from './build-quadtree';
 import { diagonalOf, unionBounds } from './build-quadtree';
 import type { MetadataSchema } from './metadata-schema';
-import { triangulatePolygon } from './triangulate';
 import type { GeographicBounds, MaterialTable, TriangulatedObject, TriangulatedSurface } from './triangulate';
 import { writeGlb } from './write-glb';
 
@@ -51,45 +50,44 @@ function regionOf(bounds: GeographicBounds): number[] {
   ];
 }
 
-/** A box over an object's geographic bounds: the coarse stand-in shown by parent tiles. */
+/** A box over an object's geographic bounds: the coarse stand-in shown by parent tiles (top and four sides). */
 export function createPrism(entry: FeatureIndexEntry, materials: MaterialTable): TriangulatedObject {
   const { west, south, east, north, minimumHeight, maximumHeight } = entry.bounds;
-  const corners: Array<[number, number]> = [
-    [west, south],
-    [east, south],
-    [east, north],
-    [west, north],
-  ];
-  const toEcef = (points: Array<[number, number, number]>) => {
-    const ring = new Float64Array(points.length * 3);
-    points.forEach(([longitude, latitude, height], index) =>
-      geodeticToEcef(longitude, latitude, height, ring, index * 3),
-    );
-    return ring;
-  };
-  const faces: Array<{ ring: Float64Array; material: number }> = [
-    {
-      ring: toEcef(corners.map(([x, y]) => [x, y, maximumHeight])),
-      material: materials.intern('roof', undefined),
-    },
-  ];
+  // Corners: bottom 0-3, top 4-7, counter-clockwise seen from above.
+  const corners = new Float64Array(24);
+  const footprint = [west, south, east, south, east, north, west, north];
   for (let index = 0; index < 4; index++) {
-    const [ax, ay] = corners[index];
-    const [bx, by] = corners[(index + 1) % 4];
-    faces.push({
-      ring: toEcef([
-        [ax, ay, minimumHeight],
-        [bx, by, minimumHeight],
-        [bx, by, maximumHeight],
-        [ax, ay, maximumHeight],
-      ]),
-      material: materials.intern('wall', undefined),
-    });
+    geodeticToEcef(footprint[index * 2], footprint[index * 2 + 1], minimumHeight, corners, index * 3);
+    geodeticToEcef(footprint[index * 2], footprint[index * 2 + 1], maximumHeight, corners, (index + 4) * 3);
   }
+  const faces: Array<{ vertices: number[]; material: number }> = [
+    { vertices: [4, 5, 6, 7], material: materials.intern('roof', undefined) },
+  ];
+  const wall = materials.intern('wall', undefined);
+  for (let index = 0; index < 4; index++)
+    faces.push({ vertices: [index, (index + 1) % 4, ((index + 1) % 4) + 4, index + 4], material: wall });
   const surfaces: TriangulatedSurface[] = [];
   for (const face of faces) {
-    const surface = triangulatePolygon([face.ring], () => undefined);
-    if (surface) surfaces.push({ ...surface, material: face.material });
+    const positions = new Float64Array(12);
+    face.vertices.forEach((corner, index) =>
+      positions.set(corners.subarray(corner * 3, corner * 3 + 3), index * 3),
+    );
+    // Normal of the quad from its diagonals (exact for planar quads, robust for slightly warped ones).
+    const d1 = [positions[6] - positions[0], positions[7] - positions[1], positions[8] - positions[2]];
+    const d2 = [positions[9] - positions[3], positions[10] - positions[4], positions[11] - positions[5]];
+    const normal: [number, number, number] = [
+      d1[1] * d2[2] - d1[2] * d2[1],
+      d1[2] * d2[0] - d1[0] * d2[2],
+      d1[0] * d2[1] - d1[1] * d2[0],
+    ];
+    const length = Math.hypot(...normal);
+    if (!(length > 0)) continue;
+    surfaces.push({
+      material: face.material,
+      positions,
+      normal: [normal[0] / length, normal[1] / length, normal[2] / length],
+      indices: PRISM_FACE_INDICES,
+    });
   }
   return {
     id: entry.id,
@@ -99,10 +97,12 @@ export function createPrism(entry: FeatureIndexEntry, materials: MaterialTable):
     attributes: {},
     surfaces,
     bounds: entry.bounds,
-    vertexCount: surfaces.reduce((sum, surface) => sum + surface.positions.length / 3, 0),
-    triangleCount: surfaces.reduce((sum, surface) => sum + surface.indices.length / 3, 0),
+    vertexCount: surfaces.length * 4,
+    triangleCount: surfaces.length * 2,
   };
 }
+
+const PRISM_FACE_INDICES = new Uint32Array([0, 1, 2, 0, 2, 3]);
 
 /**
  * Writes the tiles of `root`, then tileset.json and the id index.
