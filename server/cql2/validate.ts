@@ -42,6 +42,13 @@ const PREDICATES = new Set([
 ]);
 const SCALAR_KINDS: readonly Cql2Kind[] = ['boolean', 'number', 'string', 'instant', 'any'];
 
+/** Whether values of two kinds may be compared; a string compared with an instant is read as one (GDAL sends dates
+ * as strings). */
+function comparable(left: Cql2Kind, right: Cql2Kind): boolean {
+  if (left === 'any' || right === 'any' || left === right) return true;
+  return [left, right].includes('instant') && [left, right].includes('string');
+}
+
 /** The kind of each queryable, where known (`any` or undefined: unknown). */
 export type Cql2PropertyKinds = (property: string) => Cql2Kind | undefined;
 
@@ -138,9 +145,7 @@ export function validateCql2(
       expect(0, SCALAR_KINDS, 'a scalar value');
       expect(1, SCALAR_KINDS, 'a scalar value');
       const [left, right] = args.map(kindOf);
-      // A string compared with an instant is read as one (GDAL sends dates as strings).
-      const instantAndString = [left, right].includes('instant') && [left, right].includes('string');
-      if (left !== 'any' && right !== 'any' && left !== right && !instantAndString) {
+      if (!comparable(left, right)) {
         fail(node, `${node.op} compares ${describe(args[0])} with ${describe(args[1])}: the kinds differ`);
       }
     } else if (name === 'like') {
@@ -166,6 +171,17 @@ export function validateCql2(
       for (const item of list as Cql2Expression[]) {
         if (!SCALAR_KINDS.includes(kindOf(item)))
           fail(node, `in list holds ${describe(item)}: expected scalar values`);
+      }
+      const operands = [args[0], ...(list as Cql2Expression[])];
+      for (let first = 0; first < operands.length; first++) {
+        for (let second = first + 1; second < operands.length; second++) {
+          if (!comparable(kindOf(operands[first]), kindOf(operands[second]))) {
+            fail(
+              node,
+              `in compares ${describe(operands[first])} with ${describe(operands[second])}: the kinds differ`,
+            );
+          }
+        }
       }
     } else if (name === 'isNull') {
       arity(1);

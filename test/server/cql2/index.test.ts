@@ -77,6 +77,9 @@ describe('cql2', () => {
     expect(() => check('S_INTERSECTS(name, POINT(1 2))')).toThrow(
       /s_intersects expects a geometry as argument 1, got string property "name"/,
     );
+    expect(() => check("floors IN ('x', 'y')")).toThrow(
+      /in compares number property "floors" with string "x"/,
+    );
     expect(() => check("floors = 'x'")).toThrow(/= compares number property "floors" with string "x"/);
     expect(() => check("T_AFTER(name, DATE('2020-01-01'))")).toThrow(
       /t_after expects an instant or interval/,

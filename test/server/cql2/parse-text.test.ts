@@ -173,6 +173,7 @@ describe('cql2/parse-text', () => {
       0,
     ],
     ["'a' = 1", /= compares string "a" with number 1: the kinds differ at position 4/, 4],
+    ["a IN (1, 'x')", /in compares number 1 with string "x": the kinds differ at position 2/, 2],
     ['x + 1', /A filter must be a boolean expression/, 0],
     ['NOT 5', /not expects a boolean expression, got number 5 at position 0/, 0],
     ['a = 1 AND 2', /and expects a boolean expression as argument 2, got number 2 at position 6/, 6],
