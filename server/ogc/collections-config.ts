@@ -1,8 +1,9 @@
-// The collections config file (JSON): which collections OGC API Features serves, from which provider, public or
+// The collections config file (JSON, or YAML for .yaml/.yml): which collections OGC API Features serves, from which provider, public or
 // internal, with style hints for the viewer. Validated by one zod schema; `npm run config:check` runs it.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import yaml from 'js-yaml';
 import { ConfigError } from '../config';
 
 const IDENTIFIER = z
@@ -117,8 +118,8 @@ export function parseCollectionsConfig(
 }
 
 /**
- * Reads and validates a collections file (JSON).
- * @throws CollectionsConfigError when unreadable, not JSON or invalid
+ * Reads and validates a collections file: YAML when it ends in .yaml or .yml, JSON otherwise.
+ * @throws CollectionsConfigError when unreadable, not parseable or invalid
  */
 export function loadCollectionsConfig(path: string | undefined): CollectionsConfig {
   if (!path) return parseCollectionsConfig({}, process.cwd());
@@ -130,11 +131,14 @@ export function loadCollectionsConfig(path: string | undefined): CollectionsConf
       `cannot read collections config ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
+  const isYaml = /\.ya?ml$/i.test(path);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = isYaml ? yaml.load(text, { schema: yaml.JSON_SCHEMA }) : JSON.parse(text);
   } catch (error) {
-    throw new CollectionsConfigError(`collections config ${path} is not JSON: ${(error as Error).message}`);
+    throw new CollectionsConfigError(
+      `collections config ${path} is not ${isYaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
+    );
   }
   return parseCollectionsConfig(value, dirname(path), path);
 }

@@ -73,6 +73,7 @@ export class GeoPackageProvider implements FeatureProvider {
   readonly #temporalProperty: string | undefined;
   #description: ProviderDescription | undefined;
   readonly #statements = new Map<string, Database.Statement>();
+  #count: { version: number; value: number } | undefined;
 
   /**
    * Opens a table read-only.
@@ -184,9 +185,14 @@ export class GeoPackageProvider implements FeatureProvider {
     return this.#description;
   }
 
+  /** Row count, cached until another connection changes the file (SQLite's data_version moves on each commit). */
   #countAll(): number {
-    return (this.#database.prepare(`SELECT COUNT(*) AS n FROM ${quote(this.#table)}`).get() as { n: number })
-      .n;
+    const version = this.#database.pragma('data_version', { simple: true }) as number;
+    if (this.#count?.version !== version) {
+      const row = this.#statement(`SELECT COUNT(*) AS n FROM ${quote(this.#table)}`).get() as { n: number };
+      this.#count = { version, value: row.n };
+    }
+    return this.#count.value;
   }
 
   #toFeature(row: Record<string, unknown>): PlazaFeature {
@@ -219,37 +225,26 @@ export class GeoPackageProvider implements FeatureProvider {
     const offset = cursor?.o ?? (cursor ? 0 : query.offset);
 
     if (!sorted) {
-      const features: PlazaFeature[] = [];
       if (unfiltered) {
-        const rows = this.#database
-          .prepare(
-            `SELECT * FROM ${quote(this.#table)} WHERE ${quote(this.#idColumn)} > ? ORDER BY ${quote(this.#idColumn)} LIMIT ? OFFSET ?`,
-          )
-          .all(after ?? Number.MIN_SAFE_INTEGER, query.limit + 1, after === undefined ? offset : 0) as Record<
+        const rows = this.#statement(
+          `SELECT * FROM ${quote(this.#table)} WHERE ${quote(this.#idColumn)} > ? ORDER BY ${quote(this.#idColumn)} LIMIT ? OFFSET ?`,
+        ).all(after ?? Number.MIN_SAFE_INTEGER, query.limit + 1, after === undefined ? offset : 0) as Record<
           string,
           unknown
         >[];
-        for (const row of rows) features.push(this.#toFeature(row));
-      } else {
-        let skipped = 0;
-        for (const row of this.#candidates(query, after)) {
-          const feature = this.#toFeature(row);
-          if (!matchesQuery(feature, query, this.#temporalProperty)) continue;
-          if (after === undefined && skipped < offset) {
-            skipped++;
-            continue;
-          }
-          features.push(feature);
-          if (features.length > query.limit) break;
-        }
+        const features = rows.map((row) => this.#toFeature(row));
+        const hasMore = features.length > query.limit;
+        if (hasMore) features.length = query.limit;
+        return {
+          features,
+          numberMatched: this.#countAll(),
+          nextCursor: hasMore ? encodeCursor({ a: features[features.length - 1].id }) : undefined,
+        };
       }
-      const hasMore = features.length > query.limit;
-      if (hasMore) features.length = query.limit;
-      return {
-        features,
-        numberMatched: unfiltered ? this.#countAll() : this.#countMatches(query),
-        nextCursor: hasMore ? encodeCursor({ a: features[features.length - 1].id }) : undefined,
-      };
+      if (query.bbox && !query.datetime && !query.filter && this.#rtree && this.#srsId === 4326) {
+        return this.#scanBbox(query.bbox, query.limit, after, offset);
+      }
+      return this.#scanFiltered(query, after, offset);
     }
 
     // Sorted: evaluate in SQL order when unfiltered, otherwise sort the matches in JS (bounded by COUNT_SCAN_LIMIT).
@@ -289,8 +284,8 @@ export class GeoPackageProvider implements FeatureProvider {
         return '(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)';
       });
       sql =
-        `SELECT t.* FROM ${table} t WHERE t.${id} > ? AND t.${id} IN (SELECT r.id FROM ${quote(this.#rtree)} r WHERE ${conditions.join(' OR ')})` +
-        ` ORDER BY t.${id}`;
+        `SELECT t.*, r.minx AS "__minx", r.maxx AS "__maxx", r.miny AS "__miny", r.maxy AS "__maxy" FROM ${table} t ` +
+        `JOIN ${quote(this.#rtree)} r ON r.id = t.${id} WHERE t.${id} > ? AND (${conditions.join(' OR ')}) ORDER BY t.${id}`;
     } else {
       sql = `SELECT * FROM ${table} WHERE ${id} > ? ORDER BY ${id}`;
     }
@@ -299,50 +294,102 @@ export class GeoPackageProvider implements FeatureProvider {
       .iterate(after ?? Number.MIN_SAFE_INTEGER, ...parameters) as IterableIterator<Record<string, unknown>>;
   }
 
-  #countMatches(query: FeatureQuery): number | undefined {
-    if (!query.bbox && this.#countAll() > COUNT_SCAN_LIMIT) return undefined;
-    if (query.bbox && !query.datetime && !query.filter && this.#rtree && this.#srsId === 4326)
-      return this.#countBbox(query.bbox);
-    let count = 0;
-    let visited = 0;
-    for (const row of this.#candidates(query, undefined)) {
-      if (++visited > COUNT_SCAN_LIMIT) return undefined;
-      if (matchesQuery(this.#toFeature(row), query, this.#temporalProperty)) count++;
+  /**
+   * A bbox-only query over CRS84 data, from the R-tree: envelopes inside a box match without reading the row, the
+   * others are decided on their geometry; only the page's rows are then read. numberMatched is exact.
+   */
+  #scanBbox(boxes: BoundingBox[], limit: number, after: number | undefined, offset: number): FeaturePage {
+    const conditions = boxes.map(() => '(maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)').join(' OR ');
+    const envelopes = this.#statement(
+      `SELECT id, minx, maxx, miny, maxy FROM ${quote(this.#rtree!)} WHERE ${conditions}`,
+    ).all(...boxes.flatMap((box) => [box[0], box[2], box[1], box[3]])) as {
+      id: number;
+      minx: number;
+      maxx: number;
+      miny: number;
+      maxy: number;
+    }[];
+    envelopes.sort((a, b) => a.id - b.id);
+    const geometryOf = this.#statement(
+      `SELECT ${quote(this.#geometryColumn)} AS geometry FROM ${quote(this.#table)} WHERE ${quote(this.#idColumn)} = ?`,
+    );
+    const matches: number[] = [];
+    for (const envelope of envelopes) {
+      const inside = boxes.some(
+        (box) =>
+          envelope.minx >= box[0] &&
+          envelope.maxx <= box[2] &&
+          envelope.miny >= box[1] &&
+          envelope.maxy <= box[3],
+      );
+      if (!inside) {
+        const blob = (geometryOf.get(envelope.id) as { geometry: Uint8Array | null } | undefined)?.geometry;
+        const geometry = blob ? decodeGeoPackageGeometry(blob) : null;
+        if (!geometry || !boxes.some((box) => geometryIntersectsBox(geometry, box))) continue;
+      }
+      matches.push(envelope.id);
     }
-    return count;
+    const start = after !== undefined ? matches.findIndex((id) => id > after) : offset;
+    const pageIds = start < 0 ? [] : matches.slice(start, start + limit + 1);
+    const rowOf = this.#statement(`SELECT * FROM ${quote(this.#table)} WHERE ${quote(this.#idColumn)} = ?`);
+    const features = pageIds.map((id) => this.#toFeature(rowOf.get(id) as Record<string, unknown>));
+    const hasMore = features.length > limit;
+    if (hasMore) features.length = limit;
+    return {
+      features,
+      numberMatched: matches.length,
+      nextCursor: hasMore ? encodeCursor({ a: features[features.length - 1].id }) : undefined,
+    };
   }
 
-  /** Counts bbox matches from the R-tree alone where a feature's envelope lies inside a box, decoding the rest. */
-  #countBbox(boxes: BoundingBox[]): number | undefined {
-    const statement = this.#statement(
-      `SELECT r.id, r.minx, r.maxx, r.miny, r.maxy, t.${quote(this.#geometryColumn)} AS geometry FROM ${quote(this.#rtree!)} r ` +
-        `JOIN ${quote(this.#table)} t ON t.${quote(this.#idColumn)} = r.id WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?`,
-    );
-    const seen = boxes.length > 1 ? new Set<number>() : undefined;
-    let count = 0;
-    for (const box of boxes) {
-      const rows = statement.all(box[0], box[2], box[1], box[3]) as {
-        id: number;
-        minx: number;
-        maxx: number;
-        miny: number;
-        maxy: number;
-        geometry: Uint8Array;
-      }[];
-      if (rows.length > COUNT_SCAN_LIMIT) return undefined;
-      for (const row of rows) {
-        const inside = row.minx >= box[0] && row.maxx <= box[2] && row.miny >= box[1] && row.maxy <= box[3];
-        const geometry = inside ? undefined : decodeGeoPackageGeometry(row.geometry);
-        if (!inside && (!geometry || !geometryIntersectsBox(geometry, box))) continue;
-        if (seen) {
-          // A feature straddling the antimeridian split is counted once.
-          if (seen.has(row.id)) continue;
-          seen.add(row.id);
-        }
-        count++;
+  /**
+   * One pass over the candidates in id order: counts every match (numberMatched, exact) while collecting the page.
+   * Without a bbox, a table above COUNT_SCAN_LIMIT rows is not counted and the pass stops once the page is full.
+   * A bbox-only query over CRS84 data trusts the R-tree where a feature's envelope lies inside the box.
+   */
+  #scanFiltered(query: FeatureQuery, after: number | undefined, offset: number): FeaturePage {
+    let countable = query.bbox !== undefined || this.#countAll() <= COUNT_SCAN_LIMIT;
+    const boxes = query.bbox;
+    const envelopeTrusted = boxes !== undefined && !query.datetime && !query.filter && this.#srsId === 4326;
+    const features: PlazaFeature[] = [];
+    let total = 0;
+    let visited = 0;
+    let skipped = 0;
+    for (const row of this.#candidates(query, countable ? undefined : after)) {
+      if (countable && ++visited > COUNT_SCAN_LIMIT) countable = false;
+      const collecting = features.length <= query.limit;
+      if (!countable && !collecting) break;
+      let feature: PlazaFeature | undefined;
+      const inside =
+        envelopeTrusted &&
+        row.__minx !== undefined &&
+        boxes.some(
+          (box) =>
+            (row.__minx as number) >= box[0] &&
+            (row.__maxx as number) <= box[2] &&
+            (row.__miny as number) >= box[1] &&
+            (row.__maxy as number) <= box[3],
+        );
+      if (!inside) {
+        feature = this.#toFeature(row);
+        if (!matchesQuery(feature, query, this.#temporalProperty)) continue;
       }
+      total++;
+      if (!collecting) continue;
+      const id = row[this.#idColumn] as number;
+      if (after !== undefined ? id <= after : skipped < offset) {
+        if (after === undefined) skipped++;
+        continue;
+      }
+      features.push(feature ?? this.#toFeature(row));
     }
-    return count;
+    const hasMore = features.length > query.limit;
+    if (hasMore) features.length = query.limit;
+    return {
+      features,
+      numberMatched: countable ? total : undefined,
+      nextCursor: hasMore ? encodeCursor({ a: features[features.length - 1].id }) : undefined,
+    };
   }
 
   #statement(sql: string): Database.Statement {

@@ -112,6 +112,16 @@ export function runFeatureProviderContract(
       expect(page.numberMatched ?? 4).toBe(4);
     });
 
+    it('skips offset matches of a bbox query and pages the rest by cursor', async () => {
+      const page = await provider.queryFeatures(query({ bbox: [[8.645, 49.865, 8.675, 49.895]], offset: 2 }));
+      expect(page.features.map(number)).toEqual([3, 10]);
+      const { ids: paged } = await allPages(
+        provider,
+        query({ bbox: [[8.645, 49.865, 8.675, 49.895]], limit: 3 }),
+      );
+      expect(paged).toEqual([1, 2, 3, 10]);
+    });
+
     it('returns the line crossing a bbox that holds none of its vertices', async () => {
       const page = await provider.queryFeatures(query({ bbox: [[8.7, 49.85, 8.71, 49.87]] }));
       expect(ids(page.features)).toEqual([6]);
