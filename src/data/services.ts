@@ -90,6 +90,42 @@ async function readWmts(url: string): Promise<PlazaCollection[]> {
 }
 
 /**
+ * Looks at what a URL answers to decide which readers to try: JSON is an OGC API, XML a WMS or WMTS. Anything else
+ * is not a service, which is said at once instead of letting every reader fail on it.
+ * @throws ServiceError when the URL answers neither
+ */
+async function guessServiceKinds(url: string): Promise<Array<'ogc-api' | 'wms' | 'wmts'>> {
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { accept: 'application/json, application/xml;q=0.9, */*;q=0.1' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (error) {
+    throw new ServiceError(`no answer from ${url}: ${reason(error)}`);
+  }
+  const type = response.headers.get('content-type') ?? '';
+  const body = (await response.text().catch(() => '')).trimStart();
+  if (type.includes('json') || body.startsWith('{')) {
+    const json = (() => {
+      try {
+        return JSON.parse(body) as { links?: unknown };
+      } catch {
+        return undefined;
+      }
+    })();
+    if (Array.isArray(json?.links)) return ['ogc-api'];
+    throw new ServiceError(`no usable service at ${url}: it answers JSON, but not an OGC API landing page (no links)`);
+  }
+  if (type.includes('xml') || body.startsWith('<?xml') || body.startsWith('<')) {
+    if (/<(?:\w+:)?WMS_Capabilities|<WMT_MS_Capabilities/.test(body)) return ['wms'];
+    if (/<(?:\w+:)?Capabilities[\s>][\s\S]*wmts/i.test(body)) return ['wmts'];
+    // A bare service URL answers an exception or HTML; the readers add the GetCapabilities request themselves.
+    if (!/<html/i.test(body)) return ['wms', 'wmts'];
+  }
+  if (!response.ok) throw new ServiceError(`no usable service at ${url}: it answered ${response.status}`);
+  if (/<html/i.test(body)) return [];
+  return ['wms', 'wmts'];
+}
+
+/**
  * Discovers the drawable layers of a service.
  * @param kind - what the URL is; 'auto' tries OGC API, then WMS, then WMTS
  * @throws ServiceError saying why the URL is not a usable service
@@ -105,7 +141,7 @@ export async function discoverService(url: string, kind: ServiceKind = 'auto'): 
     throw new ServiceError(`'${url}' is not an http(s) URL`);
   }
   const readers = { 'ogc-api': readOgcApi, wms: readWms, wmts: readWmts } as const;
-  const order: Array<keyof typeof readers> = kind === 'auto' ? ['ogc-api', 'wms', 'wmts'] : [kind];
+  const order: Array<keyof typeof readers> = kind === 'auto' ? await guessServiceKinds(parsed.href) : [kind];
   const failures: string[] = [];
   for (const name of order) {
     try {
@@ -116,5 +152,9 @@ export async function discoverService(url: string, kind: ServiceKind = 'auto'): 
       failures.push(`${name}: ${reason(error)}`);
     }
   }
-  throw new ServiceError(`no usable service at ${parsed.href} (${failures.join('; ')})`);
+  throw new ServiceError(
+    order.length === 0
+      ? `no usable service at ${parsed.href}: it answers a web page, not an OGC API, WMS or WMTS`
+      : `no usable service at ${parsed.href} (${failures.join('; ')})`,
+  );
 }

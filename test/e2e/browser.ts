@@ -45,6 +45,8 @@ export async function openWatchedPage(
 ): Promise<{ page: Page; watch: PageWatch }> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  // Software rendering on two cores makes first loads slow; a page that needs minutes is still a failure elsewhere.
+  page.setDefaultNavigationTimeout(120_000);
   const watch: PageWatch = { consoleErrors: [], pageErrors: [], foreignRequests: [] };
   await page.route('**/*', (route) => {
     const url = new URL(route.request().url());
