@@ -1,12 +1,13 @@
 // Stage: collect CityGML ParameterizedTexture assignments (2.0 `target uri` + `textureCoordinates ring`, 3.0
 // `TextureAssociation` + `TexCoordList`) in a first pass, since appearances usually follow the objects they texture.
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import path from 'node:path';
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
 import { DataError } from '../errors';
 import type { ConversionWarning } from '../errors';
-import { readTextChunks } from './open-input';
+import { isGzipFile, readTextChunks } from './open-input';
 
 /** Texture of one polygon: the image and the u,v list of each ring, keyed by the ring's gml:id. */
 export interface PolygonTexture {
@@ -24,14 +25,22 @@ function stripHash(value: string): string {
   return trimmed.startsWith('#') ? trimmed.slice(1) : trimmed;
 }
 
-/** True when the file's text contains `needle` (streamed, chunk boundaries handled). */
+/** True when the file's bytes contain `needle` (ASCII; streamed on raw bytes, no text decoding; gzip handled). */
 export async function fileContainsText(file: string, needle: string): Promise<boolean> {
-  let tail = '';
-  for await (const chunk of readTextChunks(file, () => undefined)) {
-    if ((tail + chunk).includes(needle)) return true;
-    tail = chunk.slice(-needle.length);
+  const pattern = Buffer.from(needle, 'latin1');
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const source = (await isGzipFile(file)) ? raw.pipe(createGunzip()) : raw;
+  let tail: Buffer = Buffer.alloc(0);
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (tail.length > 0 ? Buffer.concat([tail, chunk]).includes(pattern) : chunk.includes(pattern))
+        return true;
+      tail = chunk.subarray(Math.max(0, chunk.length - pattern.length + 1));
+    }
+    return false;
+  } finally {
+    raw.destroy();
   }
-  return false;
 }
 
 /**
