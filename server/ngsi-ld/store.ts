@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS geo_attributes (
   geometry TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS geo_attributes_entity ON geo_attributes(entity);
-CREATE VIRTUAL TABLE IF NOT EXISTS geo_index USING rtree(id, minX, maxX, minY, maxY);
+-- Auxiliary columns let a geo-query filter by attribute and type and read the geometry without joins.
+CREATE VIRTUAL TABLE IF NOT EXISTS geo_rtree USING rtree(id, minX, maxX, minY, maxY, +entity, +attribute, +types, +geometry);
 CREATE TABLE IF NOT EXISTS history (
   rowid INTEGER PRIMARY KEY,
   entity_id TEXT NOT NULL,
@@ -129,12 +130,14 @@ export class TenantStore {
       ),
       geoRowids: db.prepare<[number], { rowid: number }>('SELECT rowid FROM geo_attributes WHERE entity = ?'),
       deleteGeo: db.prepare<[number]>('DELETE FROM geo_attributes WHERE entity = ?'),
-      deleteGeoIndex: db.prepare<[number]>('DELETE FROM geo_index WHERE id = ?'),
+      deleteGeoIndex: db.prepare<[number]>('DELETE FROM geo_rtree WHERE id = ?'),
       insertGeo: db.prepare<[number, string, string]>(
         'INSERT INTO geo_attributes (entity, attribute, geometry) VALUES (?, ?, ?)',
       ),
-      insertGeoIndex: db.prepare<[number | bigint, number, number, number, number]>(
-        'INSERT INTO geo_index (id, minX, maxX, minY, maxY) VALUES (?, ?, ?, ?, ?)',
+      insertGeoIndex: db.prepare<
+        [number | bigint, number, number, number, number, number, string, string, string]
+      >(
+        'INSERT INTO geo_rtree (id, minX, maxX, minY, maxY, entity, attribute, types, geometry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertHistory: db.prepare<[string, string, string | null, string | null, string, string]>(
         'INSERT INTO history (entity_id, attribute, dataset_id, observed_at, recorded_at, instance) VALUES (?, ?, ?, ?, ?, ?)',
@@ -225,8 +228,19 @@ export class TenantStore {
         if (instance.type === 'GeoProperty') {
           const geometry = instance.value as Geometry;
           const [minX, minY, maxX, maxY] = boundingBox(geometry);
-          const geoRow = this.#statements.insertGeo.run(rowid, attribute, JSON.stringify(geometry));
-          this.#statements.insertGeoIndex.run(geoRow.lastInsertRowid, minX, maxX, minY, maxY);
+          const text = JSON.stringify(geometry);
+          const geoRow = this.#statements.insertGeo.run(rowid, attribute, text);
+          this.#statements.insertGeoIndex.run(
+            geoRow.lastInsertRowid,
+            minX,
+            maxX,
+            minY,
+            maxY,
+            rowid,
+            attribute,
+            typeKey(entity.types),
+            text,
+          );
         }
       }
     }
@@ -239,13 +253,18 @@ export class TenantStore {
   queryEntities(filter: EntityFilter, page: { limit: number; offset: number; count: boolean }): EntityPage {
     const conditions: string[] = [];
     const parameters: unknown[] = [];
+    // The entity rowid column of the driving table; entities are joined only when a condition needs them.
+    let entity = 'e.rowid';
     let from = 'entities e';
-    let select = 'e.rowid AS rowid, e.doc AS doc';
+    let select = '';
+    let typesDone = false;
+    const needsEntities = filter.ids !== undefined || filter.idPattern !== undefined;
     if (filter.geo) {
-      select += ', g.geometry AS geometry';
       const box = filter.geo.box;
       if (box) {
-        from = 'geo_index r JOIN geo_attributes g ON g.rowid = r.id JOIN entities e ON e.rowid = g.entity';
+        entity = 'r.entity';
+        from = `geo_rtree r${needsEntities ? ' JOIN entities e ON e.rowid = r.entity' : ''}`;
+        select = ', r.geometry AS geometry';
         const [minX, minY, maxX, maxY] = box.box;
         if (box.mode === 'overlap') {
           conditions.push('r.minX <= ? AND r.maxX >= ? AND r.minY <= ? AND r.maxY >= ?');
@@ -257,11 +276,20 @@ export class TenantStore {
           conditions.push('r.minX <= ? AND r.maxX >= ? AND r.minY <= ? AND r.maxY >= ?');
           parameters.push(minX, maxX, minY, maxY);
         }
+        conditions.push('r.attribute = ?');
+        parameters.push(filter.geo.attribute);
+        if (filter.types) {
+          conditions.push(`(${filter.types.map(() => 'instr(r.types, ?) > 0').join(' OR ')})`);
+          parameters.push(...filter.types.map((type) => typeKey([type])));
+          typesDone = true;
+        }
       } else {
-        from = 'geo_attributes g JOIN entities e ON e.rowid = g.entity';
+        entity = 'g.entity';
+        from = `geo_attributes g${needsEntities ? ' JOIN entities e ON e.rowid = g.entity' : ''}`;
+        select = ', g.geometry AS geometry';
+        conditions.push('g.attribute = ?');
+        parameters.push(filter.geo.attribute);
       }
-      conditions.push('g.attribute = ?');
-      parameters.push(filter.geo.attribute);
     }
     if (filter.ids) {
       conditions.push(`e.id IN (${filter.ids.map(() => '?').join(',')})`);
@@ -271,19 +299,20 @@ export class TenantStore {
       conditions.push('e.id REGEXP ?');
       parameters.push(filter.idPattern.source);
     }
-    if (filter.types) {
+    if (filter.types && !typesDone) {
       conditions.push(
-        `EXISTS (SELECT 1 FROM entity_types t WHERE t.entity = e.rowid AND t.type IN (${filter.types.map(() => '?').join(',')}))`,
+        `EXISTS (SELECT 1 FROM entity_types t WHERE t.entity = ${entity} AND t.type IN (${filter.types.map(() => '?').join(',')}))`,
       );
       parameters.push(...filter.types);
     }
     if (filter.attributes) {
       conditions.push(
-        `EXISTS (SELECT 1 FROM entity_attributes a WHERE a.entity = e.rowid AND a.attribute IN (${filter.attributes.map(() => '?').join(',')}))`,
+        `EXISTS (SELECT 1 FROM entity_attributes a WHERE a.entity = ${entity} AND a.attribute IN (${filter.attributes.map(() => '?').join(',')}))`,
       );
       parameters.push(...filter.attributes);
     }
-    const sql = `SELECT ${select} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY e.rowid`;
+    // Documents are read by rowid only for the candidates that need them, so the ordered scan carries small rows.
+    const sql = `SELECT ${entity} AS rowid${select} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${entity}`;
     let statement = this.#queryCache.get(sql);
     if (!statement) {
       statement = this.database.prepare(sql);
@@ -305,12 +334,14 @@ export class TenantStore {
         continue;
       let entity: StoredEntity | undefined;
       if (filter.test) {
-        entity = JSON.parse(row.doc) as StoredEntity;
+        entity = JSON.parse(this.#statements.getByRowid.get(row.rowid)!.doc) as StoredEntity;
         if (!filter.test(entity)) continue;
       }
       lastRowid = row.rowid;
       if (matched >= page.offset && matched < end)
-        entities.push(entity ?? (JSON.parse(row.doc) as StoredEntity));
+        entities.push(
+          entity ?? (JSON.parse(this.#statements.getByRowid.get(row.rowid)!.doc) as StoredEntity),
+        );
       matched++;
       if (matched >= end && !page.count) break;
     }
@@ -379,6 +410,11 @@ export class TenantStore {
   close(): void {
     if (this.database.open) this.database.close();
   }
+}
+
+/** The R*Tree's type column: every type between newlines, so that `instr` matches whole IRIs only. */
+function typeKey(types: string[]): string {
+  return `\n${types.join('\n')}\n`;
 }
 
 /** What the side tables hold of an entity: types, attribute names and kinds, geometries. */

@@ -184,8 +184,8 @@ async function geoQuery(
 function floorQuery(databaseFile: string): { p50: number; p95: number } {
   const database = new Database(databaseFile, { readonly: true });
   const statement = database.prepare(
-    `SELECT e.id, e.doc FROM geo_index r JOIN geo_attributes g ON g.rowid = r.id JOIN entities e ON e.rowid = g.entity
-     WHERE r.minX >= ? AND r.maxX <= ? AND r.minY >= ? AND r.maxY <= ? ORDER BY e.rowid LIMIT 100`,
+    `SELECT e.id, e.doc FROM geo_rtree r JOIN entities e ON e.rowid = r.entity
+     WHERE r.minX >= ? AND r.maxX <= ? AND r.minY >= ? AND r.maxY <= ? ORDER BY r.entity LIMIT 20`,
   );
   const latencies: number[] = [];
   const end = performance.now() + 3000;
