@@ -1,5 +1,5 @@
 // Reads and sets the camera as plain numbers, for the URL state.
-import { Cartesian3, Math as CesiumMath, type Viewer } from 'cesium';
+import { Cartesian3, Math as CesiumMath, Rectangle, type Viewer } from 'cesium';
 import type { CameraState } from '../state/url-state';
 
 export function readCamera(viewer: Viewer): CameraState {
@@ -31,4 +31,16 @@ export function applyCamera(viewer: Viewer, camera: CameraState): void {
  */
 export function watchCamera(viewer: Viewer, onChange: (camera: CameraState) => void): () => void {
   return viewer.camera.moveEnd.addEventListener(() => onChange(readCamera(viewer)));
+}
+
+/** Flies to a [west, south, east, north] box, widened so that a single building or sensor is seen with context. */
+export function flyToBounds(
+  viewer: Viewer,
+  [west, south, east, north]: [number, number, number, number],
+): void {
+  const margin = 0.0015;
+  viewer.camera.flyTo({
+    destination: Rectangle.fromDegrees(west - margin, south - margin, east + margin, north + margin),
+    duration: 1.2,
+  });
 }
