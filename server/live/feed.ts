@@ -24,7 +24,7 @@ export interface FeedEvent {
   entities: LiveEntity[];
   /** For `update`: each entity's state at the previous event (undefined for a new one), for view-box filtering. */
   previous: Array<LiveEntity | undefined>;
-  /** The serialized data for clients without a view box, computed once. */
+  /** The SSE frame for clients without a view box, built once. */
   serialized?: string;
 }
 

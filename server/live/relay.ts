@@ -80,11 +80,15 @@ class LiveClient implements FeedListener {
   onEvent(event: FeedEvent): void {
     if (this.#overflowed || this.#waitingForSnapshot) return;
     if (!this.bbox) {
-      event.serialized ??=
+      // The whole frame is built once per event and shared by every client without a view box.
+      event.serialized ??= formatEvent(
+        event.kind,
         event.kind === 'update'
           ? JSON.stringify({ entities: event.entities })
-          : JSON.stringify({ ids: event.entities.map((entity) => entity.id) });
-      this.#write(formatEvent(event.kind, event.serialized, event.id));
+          : JSON.stringify({ ids: event.entities.map((entity) => entity.id) }),
+        event.id,
+      );
+      this.#write(event.serialized);
       return;
     }
     const box = this.bbox;

@@ -2,7 +2,7 @@
 // at 100 and 1,000 updates/s with 50 clients. Plaza (embedded broker + relay) runs in its own process; the writer
 // and the clients run here. Bounded: about 30 s in all. Target: p95 < 250 ms at 1,000 updates/s.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,16 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** CPU seconds a process has used (Linux /proc), or NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 function percentile(sorted: number[], fraction: number): number {
@@ -108,6 +118,8 @@ async function main(): Promise<void> {
       recording = true;
       const total = rate * SECONDS;
       const started = Date.now();
+      const serverCpuBefore = cpuSeconds(server.pid!);
+      const benchCpuBefore = cpuSeconds(process.pid);
       let written = 0;
       let next = 0;
       while (written < total) {
@@ -120,6 +132,8 @@ async function main(): Promise<void> {
       const elapsed = (Date.now() - started) / 1000;
       await new Promise((resolve) => setTimeout(resolve, 1500));
       recording = false;
+      const serverCpu = cpuSeconds(server.pid!) - serverCpuBefore;
+      const benchCpu = cpuSeconds(process.pid) - benchCpuBefore;
       const sorted = [...latencies].sort((a, b) => a - b);
       const expected = total * CLIENTS;
       const p95 = percentile(sorted, 0.95);
@@ -129,6 +143,10 @@ async function main(): Promise<void> {
           `p50 ${percentile(sorted, 0.5)} ms, p95 ${p95} ms, p99 ${percentile(sorted, 0.99)} ms, ` +
           `max ${sorted.at(-1)} ms; ${sorted.length}/${expected} deliveries (${((100 * sorted.length) / expected).toFixed(1)} %; ` +
           'the rest coalesced into a later event of the same entity)',
+      );
+      console.log(
+        `      CPU: Plaza ${serverCpu.toFixed(1)} s, writer + ${CLIENTS} clients ${benchCpu.toFixed(1)} s over ${(elapsed + 1.5).toFixed(1)} s; ` +
+          `machine load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`,
       );
     }
     const atTarget = results.find((result) => result.rate === 1000);
