@@ -1,5 +1,5 @@
-// Stage: collect CityGML ParameterizedTexture assignments (2.0 `target uri` + `textureCoordinates ring`, 3.0
-// `TextureAssociation` + `TexCoordList`) in a first pass, since appearances usually follow the objects they texture.
+// Stage: collect CityGML appearances (X3DMaterial targets and ParameterizedTexture assignments (2.0 `target uri` + `textureCoordinates ring`, 3.0
+// `TextureAssociation` + `TexCoordList`) in a first pass, since global appearances follow the objects they colour.
 import { createReadStream, existsSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import path from 'node:path';
@@ -25,6 +25,14 @@ function stripHash(value: string): string {
   return trimmed.startsWith('#') ? trimmed.slice(1) : trimmed;
 }
 
+/** Everything the appearance pass found. */
+export interface CityGmlAppearances {
+  /** Polygon gml:id → texture (only for images that exist). */
+  textures: Map<string, PolygonTexture>;
+  /** Surface gml:id → X3DMaterial diffuse colour and opacity. */
+  materials: Map<string, [number, number, number, number]>;
+}
+
 /** True when the file's bytes contain `needle` (ASCII; streamed on raw bytes, no text decoding; gzip handled). */
 export async function fileContainsText(file: string, needle: string): Promise<boolean> {
   const pattern = Buffer.from(needle, 'latin1');
@@ -44,16 +52,18 @@ export async function fileContainsText(file: string, needle: string): Promise<bo
 }
 
 /**
- * Reads every ParameterizedTexture of a CityGML file. Images are resolved beside the file; a missing image or a format
+ * Reads every X3DMaterial and ParameterizedTexture of a CityGML file. Images are resolved beside the file; a missing image or a format
  * other than JPEG/PNG is reported once and its polygons keep their colours.
- * @returns polygon gml:id → texture (only for images that exist).
+ * @returns textures by polygon gml:id (only for images that exist) and material colours by surface gml:id.
  * @throws DataError when the XML is malformed.
  */
-export async function readCityGmlTextures(
+export async function readCityGmlAppearances(
   file: string,
   onWarning: (warning: ConversionWarning) => void,
-): Promise<Map<string, PolygonTexture>> {
+): Promise<CityGmlAppearances> {
   const textures = new Map<string, PolygonTexture>();
+  const materials = new Map<string, [number, number, number, number]>();
+  let material: { diffuse: string; transparency: string; targets: string[] } | undefined;
   const parser = new SaxesParser({ xmlns: false, position: true });
   const directory = path.dirname(file);
   const missing = new Set<string>();
@@ -80,6 +90,14 @@ export async function readCityGmlTextures(
     const name = localName(tag.name);
     const attributes = tag.attributes as Record<string, string>;
     if (name === 'ParameterizedTexture') texture = { imageUri: '', line: parser.line, targets: [] };
+    if (name === 'X3DMaterial') material = { diffuse: '', transparency: '', targets: [] };
+    if (material && (name === 'diffuseColor' || name === 'transparency' || name === 'target')) {
+      if (name === 'target' && attributes['xlink:href'])
+        material.targets.push(stripHash(attributes['xlink:href']));
+      capture = '';
+      captureName = name;
+      return;
+    }
     if (!texture) return;
     if (
       name === 'imageURI' ||
@@ -101,6 +119,27 @@ export async function readCityGmlTextures(
   });
   parser.on('closetag', (tag) => {
     const name = localName(tag.name);
+    if (material) {
+      if (capture !== undefined && name === captureName) {
+        const value = capture.trim();
+        capture = undefined;
+        if (name === 'diffuseColor') material.diffuse = value;
+        else if (name === 'transparency') material.transparency = value;
+        else if (name === 'target' && value !== '') material.targets.push(stripHash(value));
+      } else if (name === 'X3DMaterial') {
+        const values = (material.diffuse || '0.8 0.8 0.8').split(/\s+/).map(Number);
+        const clamp = (value: number) => Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0.8));
+        const color: [number, number, number, number] = [
+          clamp(values[0]),
+          clamp(values[1]),
+          clamp(values[2]),
+          clamp(1 - (Number(material.transparency) || 0)),
+        ];
+        for (const target of material.targets) materials.set(target, color);
+        material = undefined;
+      }
+      return;
+    }
     if (!texture) return;
     if (capture !== undefined && name === captureName) {
       const value = capture;
@@ -155,5 +194,5 @@ export async function readCityGmlTextures(
       parser.line,
     );
   }
-  return textures;
+  return { textures, materials };
 }

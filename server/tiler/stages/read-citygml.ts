@@ -7,7 +7,7 @@ import type { ConversionWarning } from '../errors';
 import { CITY_OBJECT_TYPES, THEMATIC_KINDS, defaultKindOf } from '../model';
 import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind } from '../model';
 import { readTextChunks } from './open-input';
-import { fileContainsText, readCityGmlTextures } from './read-citygml-textures';
+import { fileContainsText, readCityGmlAppearances } from './read-citygml-textures';
 import type { PolygonTexture } from './read-citygml-textures';
 
 /** Options of {@link readCityGml}. */
@@ -176,11 +176,14 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const result: CityGmlReadResult = { version: 'unknown', objects: 0 };
   const pending: MemberGroup[] = [];
   const wanted = new Set<string>();
-  const globalMaterials = new Map<string, Rgba>();
   // Appearances usually follow the objects, so textures are collected first, and only when the file has any.
-  const textures = (await fileContainsText(file, 'ParameterizedTexture').catch(() => false))
-    ? await readCityGmlTextures(file, options.onWarning)
-    : undefined;
+  const appearances =
+    (await fileContainsText(file, 'ParameterizedTexture').catch(() => false)) ||
+    (await fileContainsText(file, 'appearanceMember').catch(() => false))
+      ? await readCityGmlAppearances(file, options.onWarning)
+      : undefined;
+  const textures = appearances?.textures;
+  const globalMaterials = appearances?.materials ?? new Map<string, Rgba>();
   const templates = new Map<string, ParsedPolygon[]>();
 
   const finishGroup = (
@@ -237,9 +240,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         seen.add(polygon);
         const rings = polygon.reversed ? polygon.rings.map(reverseRing) : polygon.rings;
         const texture = polygon.id !== undefined ? textureOf(polygon, textures?.get(polygon.id)) : undefined;
-        const color = polygon.id
-          ? (group.materials.get(polygon.id) ?? globalMaterials.get(polygon.id))
-          : undefined;
+        const color = materialOf(polygon, group.materials) ?? materialOf(polygon, globalMaterials);
         polygons.push({ rings, kind: polygon.kind ?? fallbackKind, color, texture, line: polygon.line });
       };
       if (selection) {
@@ -785,6 +786,20 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     for (const group of pending) finishGroup(group, (id) => collected.get(id), true);
   }
   return result;
+}
+
+/** An X3DMaterial colour targeting the polygon itself or a surface aggregate that contains it. */
+function materialOf(polygon: ParsedPolygon, materials: Map<string, Rgba>): Rgba | undefined {
+  if (materials.size === 0) return undefined;
+  if (polygon.id !== undefined) {
+    const color = materials.get(polygon.id);
+    if (color) return color;
+  }
+  for (const id of polygon.aggregates) {
+    const color = materials.get(id);
+    if (color) return color;
+  }
+  return undefined;
 }
 
 /** The texture of a polygon when every ring has texture coordinates (closing pair dropped, reversed with the ring). */

@@ -98,6 +98,12 @@ describe('readCityGml', () => {
     expect(byId.get('T2')!.polygons[0].kind).toBe('vegetation');
   });
 
+  it('applies X3DMaterials from a global appearance that follows the objects, by polygon or aggregate id', async () => {
+    const { byId } = await read(path.join(FIXTURES, 'global-appearance_citygml2.0.gml'));
+    expect(byId.get('A1')!.polygons[0].color).toEqual([0, 0, 1, 0.5]);
+    expect(byId.get('A2')!.polygons[0].color).toEqual([0, 1, 0, 1]);
+  });
+
   it('reads gzipped files the same as plain ones', async () => {
     const gzipped = path.join(temporary, 'xlinks.gml.gz');
     writeFileSync(gzipped, gzipSync(readFileSync(XLINKS)));
