@@ -57,6 +57,7 @@ const ENVIRONMENT_SCHEMA = z.object({
     .positive('expected > 0')
     .max(3600)
     .default(10),
+  PLAZA_LIVE_NOTIFICATION_URL: OPTIONAL_URL.prefault(''),
   PLAZA_LIVE_POLL_SECONDS: z.coerce
     .number({ message: 'expected a number' })
     .positive('expected > 0')
@@ -99,7 +100,14 @@ export interface PlazaConfig {
   simulatorRate: number;
   /** The live relay (/live): `subscription` (the broker notifies Plaza) or `polling` (for brokers that cannot reach
    * Plaza); seconds between subscription checks and re-syncs (default 10) and between polls (default 2). */
-  live: { mode: 'subscription' | 'polling'; checkIntervalSeconds: number; pollIntervalSeconds: number };
+  live: {
+    mode: 'subscription' | 'polling';
+    checkIntervalSeconds: number;
+    pollIntervalSeconds: number;
+    /** The base URL an external broker reaches this server at (default the URL Plaza listens on), for brokers on
+     * another host or in a container. */
+    notificationBaseUrl: string | undefined;
+  };
   /** OGC API Features: the collections config file (absolute; default none: the built-in collections) and the
    * bearer token that unlocks internal collections (default none: internal collections stay hidden). */
   ogc: { collectionsFile: string | undefined; internalToken: string | undefined };
@@ -149,6 +157,7 @@ export function parseConfig(
       mode: env.PLAZA_LIVE_MODE,
       checkIntervalSeconds: env.PLAZA_LIVE_CHECK_SECONDS,
       pollIntervalSeconds: env.PLAZA_LIVE_POLL_SECONDS,
+      notificationBaseUrl: env.PLAZA_LIVE_NOTIFICATION_URL?.replace(/\/+$/, ''),
     },
     ogc: {
       collectionsFile: env.PLAZA_COLLECTIONS ? resolve(baseDirectory, env.PLAZA_COLLECTIONS) : undefined,

@@ -153,7 +153,7 @@ export function createLiveModule(
         broker,
         mode: config.live.mode,
         tenant: config.ngsiLd.tenant ?? '',
-        notificationBaseUrl: `${baseUrl}${NOTIFICATION_PATH}`,
+        notificationBaseUrl: `${config.live.notificationBaseUrl ?? baseUrl}${NOTIFICATION_PATH}`,
         checkIntervalMs: config.live.checkIntervalSeconds * 1000,
         pollIntervalMs: config.live.pollIntervalSeconds * 1000,
         ...options.relay,

@@ -1,5 +1,6 @@
 // The live relay against the real embedded broker: snapshot then ordered deltas, resumption, view-box and type
 // filtering, deletions and lost subscriptions found by the periodic checks, polling mode, and bad requests.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   brokerRequest,
@@ -268,6 +269,59 @@ describe('live module in polling mode', () => {
       await client.waitFor(() => client.state.get(urn('PollTemp', 'a1'))?.values.value === 2, 10_000, 'poll');
       expect(client.status).toMatchObject({ broker: 'connected', mode: 'polling' });
       expect(await brokerRequest(broker, 'GET', '/subscriptions')).toEqual([]);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('live module with a notification URL', () => {
+  let plaza: TestPlaza;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = server.address() as net.AddressInfo;
+        server.close(() => resolve(free));
+      });
+    });
+    // The broker is told a different spelling of this server's address, as it would be told a public name.
+    plaza = await startTestPlaza({
+      PORT: String(port),
+      PLAZA_LIVE_NOTIFICATION_URL: `http://localhost:${port}/`,
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await plaza?.stop();
+    if (plaza) removeFolder(plaza.dataDirectory);
+  });
+
+  it('names that URL in its subscriptions and receives notifications through it', async () => {
+    const broker = `${plaza.url}/ngsi-ld/v1`;
+    await upsertEntities(broker, [sensorEntity(urn('UrlTemp', 'a1'), 'UrlTemp', 1, AREA_A)]);
+    const client = new SseClient(`${plaza.url}/live?types=UrlTemp`);
+    await client.connect();
+    try {
+      await client.waitFor(
+        () => client.state.size === 1 && client.status?.broker === 'connected',
+        10_000,
+        'sync',
+      );
+      const subscriptions = (await brokerRequest(broker, 'GET', '/subscriptions')) as Array<{
+        notification: { endpoint: { uri: string } };
+      }>;
+      expect(subscriptions).toHaveLength(1);
+      expect(subscriptions[0].notification.endpoint.uri).toMatch(
+        new RegExp(`^http://localhost:${port}/live/notifications/[\\w-]+$`),
+      );
+      await upsertEntities(broker, [sensorEntity(urn('UrlTemp', 'a1'), 'UrlTemp', 2, AREA_A)]);
+      await client.waitFor(
+        () => client.state.get(urn('UrlTemp', 'a1'))?.values.value === 2,
+        5000,
+        'notified',
+      );
     } finally {
       client.close();
     }
