@@ -6,3 +6,5 @@ export type { ConversionWarning } from './errors';
 export { resolveCrs, CrsResolutionError, ecefToGeodetic, geodeticToEcef } from './crs';
 export type { TilerCrs } from './crs';
 export { ID_INDEX_FILE } from './stages/write-tileset';
+export { readIdIndex } from './id-index';
+export type { IdIndex, IdIndexEntry } from './id-index';

@@ -6,7 +6,13 @@ import { parse } from '@loaders.gl/core';
 import { Tiles3DLoader } from '@loaders.gl/3d-tiles';
 import validator from 'gltf-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataError, TilerUsageError, convertCityModels, ecefToGeodetic } from '../../../server/tiler/index';
+import {
+  DataError,
+  TilerUsageError,
+  convertCityModels,
+  ecefToGeodetic,
+  readIdIndex,
+} from '../../../server/tiler/index';
 import type { ConversionSummary, ConvertOptions } from '../../../server/tiler/index';
 import { decodePrimitives, parseGlb, readAccessor, readPropertyTable } from './helpers/decode-glb';
 
@@ -286,7 +292,7 @@ describe('convertCityModels', () => {
     const partRow = rows.indexOf(part);
     const red = primitives.find((primitive) => primitive.featureIds.includes(partRow))!;
     expect(red.baseColor).toEqual([1, 0, 0, 1]);
-    const index = JSON.parse(readFileSync(path.join(out, 'ids.json'), 'utf8'));
+    const index = await readIdIndex(out);
     expect(index.features.B1.tile).toBe('tiles/0-0-0.glb');
     expect(index.features.BP1.parentId).toBe('B2');
     // B2 has no geometry of its own: the index finds it through its part.
@@ -323,6 +329,10 @@ describe('convertCityModels', () => {
     // The root's coarse content holds one prism (5 faces) per building, at most.
     const root = parseGlb(readFileSync(path.join(out, tileset.root.content!.uri)));
     expect(readPropertyTable(root).length).toBeLessThanOrEqual(104);
+  });
+
+  it('throws a DataError when the id index is missing', async () => {
+    await expect(readIdIndex(path.join(temporary, 'nowhere'))).rejects.toThrow(DataError);
   });
 
   it('selects object types with --types', async () => {
