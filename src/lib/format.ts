@@ -20,3 +20,35 @@ export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
   return JSON.stringify(value);
 }
+
+/** UN/CEFACT Common Codes that NGSI-LD `unitCode` uses, as people write them. */
+const UNIT_CODES: Record<string, string> = {
+  GQ: 'µg/m³',
+  GP: 'mg/m³',
+  '2N': 'dB',
+  CEL: '°C',
+  FAH: '°F',
+  KMH: 'km/h',
+  MTS: 'm/s',
+  P1: '%',
+  C62: '',
+  MMT: 'mm',
+  MTR: 'm',
+  A97: 'hPa',
+  HPA: 'hPa',
+  DD: '°',
+  KWT: 'kW',
+  WTT: 'W',
+  KWH: 'kWh',
+  LUX: 'lx',
+  E32: 'vehicles/h',
+  H44: '/h',
+  '59': 'ppm',
+  '61': 'ppb',
+};
+
+/** The symbol for a UN/CEFACT unit code, or the code itself when unknown. */
+export function formatUnit(unitCode: string | undefined): string {
+  if (!unitCode) return '';
+  return UNIT_CODES[unitCode] ?? unitCode;
+}
