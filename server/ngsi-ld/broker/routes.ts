@@ -205,15 +205,6 @@ export async function registerBrokerRoutes(
     ) {
       throw badRequestData('entities must be an array of {id?, idPattern?, type} selectors');
     }
-    if (selectors && selectors.length > 1) {
-      // Several selectors: union of single-selector queries is not supported beyond a common type list.
-      const idPatterns = selectors.filter((selector) => selector.idPattern !== undefined);
-      if (idPatterns.length > 0)
-        throw ngsiLdError(
-          'NotImplemented',
-          'idPattern in a query with several entity selectors is not supported',
-        );
-    }
     const attrs = body.attrs;
     if (attrs !== undefined && (!Array.isArray(attrs) || !attrs.every((name) => typeof name === 'string'))) {
       throw badRequestData('attrs must be an array of attribute names');
@@ -221,13 +212,20 @@ export async function registerBrokerRoutes(
     const geoQ = body.geoQ as GeoQueryInput | undefined;
     if (geoQ !== undefined && (typeof geoQ !== 'object' || geoQ === null))
       throw badRequestData('geoQ must be an object');
+    for (const [index, selector] of (selectors ?? []).entries()) {
+      for (const member of ['type', 'id', 'idPattern']) {
+        if (selector[member] !== undefined && typeof selector[member] !== 'string') {
+          throw badRequestData(`entities[${index}].${member} must be a string`);
+        }
+      }
+    }
+    const single = selectors?.length === 1 ? selectors[0] : undefined;
     const types = selectors?.map((selector) => selector.type).filter((type) => type !== undefined);
-    const ids = selectors?.map((selector) => selector.id).filter((id) => id !== undefined) as
-      string[] | undefined;
     return runQuery(reply, brokerRequest, media, parameters, {
-      ids: ids && ids.length ? ids : undefined,
-      idPattern: selectors?.find((selector) => selector.idPattern !== undefined)?.idPattern as
-        string | undefined,
+      ids: single?.id !== undefined ? [single.id as string] : undefined,
+      idPattern: single?.idPattern as string | undefined,
+      // Several selectors: SQL narrows to the union of their types, each entity must then match one selector.
+      selectors: selectors && selectors.length > 1 ? (selectors as EntitySelector[]) : undefined,
       type: types && types.length ? types.map(String).join(',') : undefined,
       attrs: attrs ? (attrs as string[]).join(',') : undefined,
       q: typeof body.q === 'string' ? body.q : undefined,
@@ -716,6 +714,7 @@ export async function registerBrokerRoutes(
       attrs?: string;
       q?: string;
       geo: GeoQueryInput;
+      selectors?: EntitySelector[];
     },
   ): Promise<FastifyReply> {
     rejectUnsupported(parameters);
@@ -734,6 +733,33 @@ export async function registerBrokerRoutes(
     if (selection.type !== undefined) filter.types = expandTypes(splitList(selection.type, 'type'), context);
     if (render.attributes && selection.attrs !== undefined) filter.attributes = [...render.attributes];
     if (selection.q !== undefined) filter.test = compileQuery(selection.q, context).test;
+    if (selection.selectors) {
+      const selectors = selection.selectors.map((selector, index) => {
+        if (selector.type === undefined) throw badRequestData(`entities[${index}] needs a type`);
+        let idPattern: RegExp | undefined;
+        try {
+          idPattern = selector.idPattern === undefined ? undefined : new RegExp(selector.idPattern);
+        } catch {
+          throw badRequestData(
+            `entities[${index}].idPattern '${selector.idPattern}' is not a regular expression`,
+          );
+        }
+        return {
+          types: expandTypes(splitList(selector.type, `entities[${index}].type`), context),
+          id: selector.id === undefined ? undefined : checkEntityId(selector.id, `entities[${index}].id`),
+          idPattern,
+        };
+      });
+      const query = filter.test;
+      filter.test = (entity) =>
+        selectors.some(
+          (selector) =>
+            selector.types.some((type) => entity.types.includes(type)) &&
+            (selector.id === undefined || selector.id === entity.id) &&
+            (selector.idPattern === undefined || selector.idPattern.test(entity.id)),
+        ) &&
+        (query === undefined || query(entity));
+    }
     if (geoQuery) {
       filter.geo = {
         attribute: geoQuery.geoproperty,
@@ -784,6 +810,13 @@ function rejectUnsupported(parameters: Record<string, string | undefined>): void
       );
     }
   }
+}
+
+/** One `entities` member of a Query body. */
+interface EntitySelector {
+  type?: string;
+  id?: string;
+  idPattern?: string;
 }
 
 function unique<T>(value: T, index: number, all: T[]): boolean {

@@ -723,6 +723,24 @@ describe('broker entities', () => {
       });
     });
 
+    it('answers a Query with several entity selectors as their union', async () => {
+      const response = await request(`${base}/entityOperations/query?limit=100`, {
+        method: 'POST',
+        headers: tenant,
+        body: {
+          type: 'Query',
+          entities: [
+            { type: 'Office', id: 'urn:ngsi-ld:Room:03' },
+            { type: 'Room', idPattern: 'Room:1[0-2]$' },
+          ],
+          q: 'floor>=0',
+        },
+      });
+      expect(response.status).toBe(200);
+      // 10 and 11 are Rooms; 12 is an Office, so its selector (Room) does not take it.
+      expect(ids(response.body)).toEqual(['03', '10', '11']);
+    });
+
     it('refuses a limit above the maximum with 403 TooManyResults and limit=0 without count', async () => {
       const tooMany = await request(`${base}/entities?type=Room&limit=1001`, { headers: tenant });
       expect(tooMany.status).toBe(403);
