@@ -311,8 +311,11 @@ export class LiveFeed {
 
   async #poll(): Promise<string> {
     const types = this.#settings.types ?? (await this.#settings.broker.fetchTypes());
+    const detail = `polling ${this.#settings.broker.url} every ${this.#settings.pollIntervalMs / 1000} s for ${describeTypes(types)}`;
+    // Said before the re-sync, so a client's first snapshot follows a 'connected' status.
+    this.#setStatus('connected', detail);
     await this.#resync(types);
-    return `polling ${this.#settings.broker.url} every ${this.#settings.pollIntervalMs / 1000} s for ${describeTypes(types)}`;
+    return detail;
   }
 
   async #checkSubscription(): Promise<string> {
@@ -322,8 +325,10 @@ export class LiveFeed {
       if (this.#subscriptionId) await broker.deleteSubscription(this.#subscriptionId);
       this.#subscriptionId = undefined;
       this.#subscribedTypes = undefined;
+      const detail = `the broker at ${broker.url} holds no entities yet`;
+      this.#setStatus('connected', detail);
       await this.#resync(types);
-      return `the broker at ${broker.url} holds no entities yet`;
+      return detail;
     }
     let note = '';
     if (!this.#subscriptionId || !sameList(types, this.#subscribedTypes)) {
@@ -346,10 +351,12 @@ export class LiveFeed {
         this.#expiresAt = expiresAt;
       }
     }
+    const detail = `subscribed at ${broker.url} to ${describeTypes(types)}${note}`;
+    this.#setStatus('connected', detail);
     // A full query every check: the safety net for lost notifications and for deletions, which brokers before
     // NGSI-LD 1.9 do not notify.
     await this.#resync(types);
-    return `subscribed at ${broker.url} to ${describeTypes(types)}${note}`;
+    return detail;
   }
 
   async #subscribe(types: string[]): Promise<void> {

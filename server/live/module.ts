@@ -29,6 +29,7 @@ export interface LiveModuleOptions {
       | 'stallTimeoutMs'
       | 'heartbeatIntervalMs'
       | 'lingerMs'
+      | 'maxFeeds'
     >
   >;
   /** Milliseconds one broker call may take (default 5000). */
@@ -85,6 +86,8 @@ export function createLiveModule(
           Array.isArray(header) ? header[0] : header,
         );
         if (!relay) throw notStarted();
+        // Before hijacking, so that a refusal is still answered as problem details.
+        relay.feedFor(live.types);
         reply.hijack();
         reply.raw.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',

@@ -3,6 +3,7 @@
 // heartbeats, and the routing of broker notifications to the feed whose subscription they belong to.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { ApiError } from '../http/errors';
 import type { LiveBrokerClient } from './broker-client';
 import { LiveFeed, type FeedEvent, type FeedListener, type LiveMode, type LiveStatus } from './feed';
 import { isInBoundingBox, type LiveBoundingBox, type LiveEntity } from './live-entity';
@@ -29,6 +30,8 @@ export interface LiveRelayOptions {
   heartbeatIntervalMs?: number;
   /** Milliseconds a feed without clients lives on, so reconnecting browsers find it warm (default 60 000). */
   lingerMs?: number;
+  /** Most feeds (distinct type sets, each a broker subscription) at once (default 64). */
+  maxFeeds?: number;
 }
 
 /** What a client asked for. */
@@ -182,12 +185,22 @@ export class LiveRelay {
     return this.#clients.size;
   }
 
-  /** The feed of a type set (undefined: every type), created and started on first use. */
+  /**
+   * The feed of a type set (undefined: every type), created and started on first use.
+   * @throws ApiError 429 when as many feeds as allowed exist already (each holds a subscription at the broker)
+   */
   feedFor(types: string[] | undefined): LiveFeed {
     const normalized = types ? [...new Set(types)].sort() : undefined;
     const setKey = `${this.#options.tenant}|${normalized ? normalized.join(',') : '*'}`;
     let feed = this.#feeds.get(setKey);
     if (!feed) {
+      const maxFeeds = this.#options.maxFeeds ?? 64;
+      if (this.#feeds.size >= maxFeeds) {
+        throw new ApiError(
+          429,
+          `the live relay already follows ${maxFeeds} different type sets; ask for fewer combinations of 'types' or none (every type)`,
+        );
+      }
       const secret = randomBytes(18).toString('base64url');
       feed = new LiveFeed({
         broker: this.#options.broker,

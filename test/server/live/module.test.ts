@@ -54,7 +54,13 @@ describe('live module', () => {
     expect(client.retry).toBe(2000);
     expect(client.events[0].event).toBe('status');
     expect(client.events[0].id).toBeUndefined();
-    const snapshot = client.events.find((event) => event.event === 'snapshot')!;
+    const snapshotIndex = client.events.findIndex((event) => event.event === 'snapshot');
+    // The viewer learns the broker is connected before it draws the snapshot.
+    expect(client.events[snapshotIndex - 1]).toMatchObject({
+      event: 'status',
+      data: { broker: 'connected' },
+    });
+    const snapshot = client.events[snapshotIndex];
     expect(
       (snapshot.data as { entities: Array<{ id: string }> }).entities.map((entity) => entity.id).sort(),
     ).toEqual([urn('LiveTemp', 'a1'), urn('LiveTemp', 'b1')]);

@@ -35,7 +35,9 @@ describe('live relay with a slow client', () => {
       PLAZA_COLLECTIONS: '',
       LOG_LEVEL: 'silent',
     });
-    live = createLiveModule(config, { relay: { maxClientBufferBytes: 1024 * 1024, stallTimeoutMs: 60_000 } });
+    live = createLiveModule(config, {
+      relay: { maxClientBufferBytes: 1024 * 1024, stallTimeoutMs: 60_000, maxFeeds: 3 },
+    });
     app = await createApp(config, { modules: [createNgsiLdBrokerModule(config), live], logger: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
@@ -117,4 +119,25 @@ describe('live relay with a slow client', () => {
     slow.destroy();
     fast.close();
   }, 60_000);
+
+  it('refuses more type sets than its feed limit with 429 problem details', async () => {
+    const clients: SseClient[] = [];
+    try {
+      for (let index = 0; live.relay()!.feeds.size < 3; index++) {
+        const client = new SseClient(`${url}/live?types=Capped${index}`);
+        clients.push(client);
+        expect((await client.connect()).status).toBe(200);
+      }
+      const response = await fetch(`${url}/live?types=OneTooMany`);
+      expect(response.status).toBe(429);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(((await response.json()) as { detail: string }).detail).toContain('types');
+      // A type set that already has a feed is still served.
+      const again = new SseClient(`${url}/live?types=Capped0`);
+      clients.push(again);
+      expect((await again.connect()).status).toBe(200);
+    } finally {
+      for (const client of clients) client.close();
+    }
+  });
 });
