@@ -333,3 +333,50 @@ describe('live module with a notification URL', () => {
     }
   });
 });
+
+describe('live module with a tenant', () => {
+  let plaza: TestPlaza;
+
+  beforeAll(async () => {
+    plaza = await startTestPlaza({ NGSI_LD_TENANT: 'district1' });
+  }, 30_000);
+
+  afterAll(async () => {
+    await plaza?.stop();
+    if (plaza) removeFolder(plaza.dataDirectory);
+  });
+
+  it("relays the configured tenant's entities and subscribes within that tenant only", async () => {
+    const broker = `${plaza.url}/ngsi-ld/v1`;
+    const write = async (tenant: string | undefined, value: number) => {
+      const response = await fetch(`${broker}/entityOperations/upsert?options=update`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(tenant ? { 'ngsild-tenant': tenant } : {}) },
+        body: JSON.stringify([sensorEntity(urn('TenantTemp', 'a1'), 'TenantTemp', value, AREA_A)]),
+      });
+      expect(response.ok).toBe(true);
+    };
+    await write('district1', 1);
+    await write(undefined, 999);
+    const client = new SseClient(`${plaza.url}/live?types=TenantTemp`);
+    await client.connect();
+    try {
+      await client.waitFor(() => client.state.size === 1, 10_000, 'snapshot');
+      expect(client.state.get(urn('TenantTemp', 'a1'))!.values.value).toBe(1);
+      await write('district1', 2);
+      await client.waitFor(
+        () => client.state.get(urn('TenantTemp', 'a1'))?.values.value === 2,
+        5000,
+        'notified',
+      );
+      await write(undefined, 1000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(client.state.get(urn('TenantTemp', 'a1'))!.values.value).toBe(2);
+      const inTenant = await fetch(`${broker}/subscriptions`, { headers: { 'ngsild-tenant': 'district1' } });
+      expect(((await inTenant.json()) as unknown[]).length).toBe(1);
+      expect(await brokerRequest(broker, 'GET', '/subscriptions')).toEqual([]);
+    } finally {
+      client.close();
+    }
+  });
+});
