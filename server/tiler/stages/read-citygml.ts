@@ -185,6 +185,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const textures = appearances?.textures;
   const globalMaterials = appearances?.materials ?? new Map<string, Rgba>();
   const templates = new Map<string, ParsedPolygon[]>();
+  let firstSrsName: string | undefined;
 
   const finishGroup = (
     group: MemberGroup,
@@ -265,7 +266,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         lod: selection!.lod,
         attributes: object.attributes,
         polygons,
-        srsName: group.srsName ?? result.rootSrsName,
+        // An object without a CRS of its own takes the root envelope's, else the first one the file declared.
+        srsName: group.srsName ?? result.rootSrsName ?? firstSrsName,
         file,
         line: object.line,
       });
@@ -505,6 +507,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       if (srsName !== undefined && !collectOnly) {
         if (objectStack.length === 0 && result.rootSrsName === undefined) result.rootSrsName = srsName;
         else if (group && group.srsName === undefined) group.srsName = srsName;
+        firstSrsName ??= srsName;
       }
 
       if (!collectOnly && CITY_OBJECT_TYPES.has(name)) {

@@ -104,6 +104,23 @@ describe('readCityGml', () => {
     expect(byId.get('A2')!.polygons[0].color).toEqual([0, 1, 0, 1]);
   });
 
+  it('reads CityGML 1.0 with gml:coordinates and gml:pos rings, and a CRS declared on a geometry only', async () => {
+    const { byId, result } = await read(path.join(FIXTURES, 'citygml1.0_coordinates.gml'));
+    expect(result.version).toBe('1.0');
+    expect(result.rootSrsName).toBeUndefined();
+    const building = byId.get('OLD1')!;
+    expect(building.srsName).toBe('EPSG:25832');
+    expect(building.polygons.map((polygon) => polygon.rings[0])).toEqual([
+      [458900, 5438400, 100, 458910, 5438400, 100, 458910, 5438410, 100, 458900, 5438410, 100],
+      [458900, 5438400, 100, 458910, 5438400, 100, 458910, 5438400, 106, 458900, 5438400, 106],
+    ]);
+    // The street furniture has no srsName of its own: it takes the one the file declared first.
+    const furniture = byId.get('BENCH1')!;
+    expect(furniture.type).toBe('CityFurniture');
+    expect(furniture.srsName).toBe('EPSG:25832');
+    expect(furniture.polygons[0].kind).toBe('furniture');
+  });
+
   it('reads gzipped files the same as plain ones', async () => {
     const gzipped = path.join(temporary, 'xlinks.gml.gz');
     writeFileSync(gzipped, gzipSync(readFileSync(XLINKS)));
