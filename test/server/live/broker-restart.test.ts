@@ -1,5 +1,6 @@
 // A broker stopped and restarted during a live session: the relay reports it unavailable, then resumes, and the
 // browser's final state equals the broker's.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   brokerEntities,
@@ -80,4 +81,50 @@ describe('live relay across a broker restart', () => {
     expect(client.state.get(ids[1])!.values.value).toBe(600);
     expect(client.status!.broker).toBe('connected');
   }, 60_000);
+});
+
+describe('live relay start-up', () => {
+  let brokerPlaza: TestPlaza;
+  let relayPlaza: TestPlaza | undefined;
+
+  afterAll(async () => {
+    await relayPlaza?.stop();
+    await brokerPlaza?.stop();
+    if (relayPlaza) removeFolder(relayPlaza.dataDirectory);
+    if (brokerPlaza) removeFolder(brokerPlaza.dataDirectory);
+  });
+
+  it('removes the subscriptions an earlier run of the same server left at the broker, and only those', async () => {
+    brokerPlaza = await startTestPlaza();
+    const brokerUrl = `${brokerPlaza.url}/ngsi-ld/v1`;
+    const port = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = server.address() as net.AddressInfo;
+        server.close(() => resolve(free));
+      });
+    });
+    const subscribe = (uri: string) =>
+      brokerRequest(brokerUrl, 'POST', '/subscriptions', {
+        type: 'Subscription',
+        entities: [{ type: 'Anything' }],
+        notification: { endpoint: { uri, accept: 'application/json' } },
+      });
+    await subscribe(`http://127.0.0.1:${port}/live/notifications/key-of-an-earlier-run`);
+    await subscribe('http://elsewhere.example:8080/live/notifications/someone-else');
+    relayPlaza = await startTestPlaza({
+      NGSI_LD_URL: brokerUrl,
+      PORT: String(port),
+      PLAZA_LIVE_NOTIFICATION_URL: `http://127.0.0.1:${port}`,
+    });
+    const endpoints = async () =>
+      (
+        (await brokerRequest(brokerUrl, 'GET', '/subscriptions')) as Array<{
+          notification: { endpoint: { uri: string } };
+        }>
+      ).map((subscription) => subscription.notification.endpoint.uri);
+    const deadline = Date.now() + 10_000;
+    while ((await endpoints()).length !== 1 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await endpoints()).toEqual(['http://elsewhere.example:8080/live/notifications/someone-else']);
+  }, 30_000);
 });
