@@ -120,11 +120,18 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     throw new DataError('no CityGML or CityJSON input files found', options.inputs.join(', '));
 
   const bytesTotal = files.reduce((sum, file) => sum + statSync(file).size, 0);
-  mkdirSync(options.outDirectory, { recursive: true });
-  rmSync(path.join(options.outDirectory, 'tiles'), { recursive: true, force: true });
-  const store = new FeatureStore(
-    path.join(options.outDirectory, `.plaza-tiler-${process.pid}-${Date.now()}.spill`),
-  );
+  let store: FeatureStore;
+  try {
+    mkdirSync(options.outDirectory, { recursive: true });
+    rmSync(path.join(options.outDirectory, 'tiles'), { recursive: true, force: true });
+    store = new FeatureStore(
+      path.join(options.outDirectory, `.plaza-tiler-${process.pid}-${Date.now()}.spill`),
+    );
+  } catch (error) {
+    throw new TilerUsageError(
+      `cannot write to the output directory ${options.outDirectory} (${(error as Error).message})`,
+    );
+  }
   const materials = new MaterialTable();
   const schema = new SchemaCollector();
   const seenIds = new Set<string>();

@@ -364,7 +364,6 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     let leaf: { object: ObjectContext; name: string; hasChild: boolean } | undefined;
     let generic: { object: ObjectContext; name: string; value: string; numeric: boolean } | undefined;
     let material: { diffuse: string; transparency: number; targets: string[] } | undefined;
-    const collectGroup: MemberGroup = { objects: [], polygons: [], byId: new Map(), materials: new Map() };
 
     const startText = () => {
       text = [];
@@ -459,13 +458,15 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         }
         return;
       }
-      const target = group ?? collectGroup;
+      // Outside a city object a polygon belongs to nothing we emit (an xlink to it is resolved by the second pass).
+      const target = group;
+      if (!target) return;
       const index = target.polygons.length;
       target.polygons.push(current);
       if (current.id !== undefined) addIndex(target.byId, current.id, index);
       for (const key of current.aggregates) addIndex(target.byId, key, index);
       const owner = current.owner;
-      if (owner && target === group) addIndex(owner.polygonsByLod, current.lod, index);
+      if (owner) addIndex(owner.polygonsByLod, current.lod, index);
     };
 
     parser.on('doctype', (doctype) => {

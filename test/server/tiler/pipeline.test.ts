@@ -419,11 +419,16 @@ describe('convertCityModels', () => {
     expect(counts[1]).toBe(counts[0]);
   });
 
-  it('throws TilerUsageError for a --crs it cannot resolve and for no inputs', async () => {
+  it('throws TilerUsageError for a --crs it cannot resolve, no inputs, and an output it cannot write', async () => {
     await expect(
       convert([path.join(FIXTURES, 'xlinks-holes-parts_citygml2.0.gml')], { crs: 'EPSG:123456' }),
     ).rejects.toThrow(TilerUsageError);
     await expect(convert([])).rejects.toThrow(TilerUsageError);
+    // An output path below a plain file cannot be created.
+    const file = path.join(FIXTURES, 'xlinks-holes-parts_citygml2.0.gml');
+    await expect(convertCityModels({ inputs: [file], outDirectory: path.join(file, 'out') })).rejects.toThrow(
+      /cannot write to the output directory/,
+    );
   });
 
   it('converts a folder of mixed inputs in one run', async () => {
