@@ -423,7 +423,14 @@ export class LiveFeed {
     await this.#ticking?.catch(() => undefined);
     const id = this.#subscriptionId;
     this.#subscriptionId = undefined;
-    if (id) await this.#settings.broker.deleteSubscription(id).catch(() => undefined);
+    if (!id) return;
+    // A broker that is down must not hold up Plaza's shutdown for a whole request timeout.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#settings.broker.deleteSubscription(id).catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, 2000))),
+    ]);
+    clearTimeout(timer);
   }
 }
 
