@@ -38,7 +38,6 @@ export class NgsiLdContext {
   readonly #iriToTerm = new Map<string, string>();
   readonly #prefixes: Array<[string, string]> = [];
   readonly #vocab: string | undefined;
-  readonly #jsonTerms = new Set<string>();
   /** Compacted IRIs seen so far: responses compact the same few names again and again. */
   readonly #compacted = new Map<string, string>();
 
@@ -56,7 +55,6 @@ export class NgsiLdContext {
       if (typeof iri !== 'string' || definition.reverse) continue;
       this.#termToIri.set(term, iri);
       if (definition._prefix) this.#prefixes.push([term, iri]);
-      if (definition['@type'] === '@json') this.#jsonTerms.add(iri);
       if (!iri.startsWith('@')) candidates.push([term, iri]);
     }
     // Prefer the shortest term, then the lexicographically least, as JSON-LD's term selection does for plain terms.

@@ -45,11 +45,8 @@ export function renderEntity(
     if (options.omitAttributes?.has(iri)) continue;
     const name = context.compactIri(iri);
     const rendered = instances.map((instance) => renderAttribute(instance, context, options));
-    if (options.format === 'keyValues') {
-      output[name] = rendered.length === 1 ? rendered[0] : rendered;
-    } else {
-      output[name] = rendered.length === 1 ? rendered[0] : rendered;
-    }
+    // Several instances (datasetId) stay an array in every format.
+    output[name] = rendered.length === 1 ? rendered[0] : rendered;
   }
   return output;
 }

@@ -5,13 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Geometry } from 'geojson';
 import { sendProblem, toProblem, type ApiError } from '../../http/errors';
 import type { ContextResolver, NgsiLdContext } from '../context';
-import {
-  checkEntityId,
-  expandTypes,
-  readEntityInput,
-  type EntityInput,
-  type StoredAttribute,
-} from '../entity';
+import { checkEntityId, expandTypes, readEntityInput, type StoredAttribute } from '../entity';
 import type { EntityService } from '../entities';
 import { compileQuery } from '../entity-query';
 import { badRequestData, invalidRequest, ngsiLdError, resourceNotFound } from '../errors';
@@ -973,5 +967,3 @@ function readFragment(
   }
   return fragment;
 }
-
-export type { EntityInput };
