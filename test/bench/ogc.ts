@@ -12,6 +12,7 @@ import autocannon from 'autocannon';
 import { writeGeoPackage } from '../../server/providers/geopackage-writer';
 
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const COOLDOWN_MS = Number(process.env.BENCH_COOLDOWN_MS ?? 5000);
 const GRID = 100;
 const WEST = 8.6;
 const SOUTH = 49.85;
@@ -212,8 +213,11 @@ fastcgi.server = ( "/cgi-bin/mapserv" => ((
 )) )
 `,
   );
+  // Its own process group, so that teardown also stops the mapserv FastCGI workers lighttpd spawned; no inherited
+  // stdout, which the workers would otherwise hold open after the bench ends.
   const child = spawn('/usr/sbin/lighttpd', ['-D', '-f', lighttpdConfig], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: 'ignore',
+    detached: true,
   });
   await waitFor(`${base}/collections/squares?f=json`, 'MapServer');
   return { base, process: child };
@@ -235,6 +239,8 @@ async function measure(url: string, connections: number): Promise<Figures> {
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
   latencies.sort((a, b) => a - b);
+  // A server keeps working through its backlog after autocannon stops; let it drain so it does not slow the next run.
+  await new Promise((resolveWait) => setTimeout(resolveWait, COOLDOWN_MS));
   return {
     requestsPerSecond: result.requests.average,
     p95: latencies[Math.floor(latencies.length * 0.95)] ?? NaN,
@@ -294,13 +300,31 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|---|---|---|');
     for (const row of rows) console.log(row);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+    const signal = (name: NodeJS.Signals) => {
+      for (const child of children) {
+        if (child.pid === undefined || child.exitCode !== null) continue;
+        try {
+          // The MapServer group (lighttpd and its workers) by group id; Plaza by its own pid.
+          if (child.spawnargs[0] === '/usr/sbin/lighttpd') process.kill(-child.pid, name);
+          else child.kill(name);
+        } catch {
+          // already gone
+        }
+      }
+    };
+    signal('SIGTERM');
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1500));
+    // MapServer workers busy with a backlog do not always stop on SIGTERM.
+    signal('SIGKILL');
+    for (const child of children) child.unref();
     rmSync(directory, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`bench:ogc failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench:ogc failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
