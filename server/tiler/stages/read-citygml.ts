@@ -389,10 +389,18 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           else appendPoints(parts, parts.length === 2 ? 2 : 3, current);
         }
       } else {
-        const numbers: number[] = [];
-        ok = parseNumbers(value, numbers);
-        if (ok && numbers.length % coordinates.dimension !== 0) ok = false;
-        appendPoints(numbers, coordinates.dimension, current);
+        if (coordinates.dimension === 3) {
+          // The common case parses straight into the ring.
+          const before = current.length;
+          ok = parseNumbers(value, current);
+          if (ok && (current.length - before) % 3 !== 0) ok = false;
+          if (!ok) current.length = before;
+        } else {
+          const numbers: number[] = [];
+          ok = parseNumbers(value, numbers);
+          if (ok && numbers.length % coordinates.dimension !== 0) ok = false;
+          appendPoints(numbers, coordinates.dimension, current);
+        }
       }
       if (!ok && !collectOnly) {
         options.onWarning({

@@ -294,7 +294,9 @@ export function triangulatePolygon(
   let total = 0;
   for (const ring of kept) total += ring.length / 3;
   const flat = new Float64Array(total * 2);
-  const positions = new Float64Array(total * 3);
+  // A single ring (most polygons) is used as it is; rings with holes are concatenated.
+  const single = kept.length === 1;
+  const positions = single ? exterior : new Float64Array(total * 3);
   const holes: number[] = [];
   let cursor = 0;
   for (let ringIndex = 0; ringIndex < kept.length; ringIndex++) {
@@ -306,9 +308,11 @@ export function triangulatePolygon(
       const dz = ring[index + 2] - originZ;
       flat[cursor * 2] = dx * ux + dy * uy + dz * uz;
       flat[cursor * 2 + 1] = dx * vx + dy * vy + dz * vz;
-      positions[cursor * 3] = ring[index];
-      positions[cursor * 3 + 1] = ring[index + 1];
-      positions[cursor * 3 + 2] = ring[index + 2];
+      if (!single) {
+        positions[cursor * 3] = ring[index];
+        positions[cursor * 3 + 1] = ring[index + 1];
+        positions[cursor * 3 + 2] = ring[index + 2];
+      }
       cursor++;
     }
   }
