@@ -96,6 +96,7 @@ export class TenantStore {
   readonly database: Database.Database;
   readonly #statements;
   readonly #queryCache = new Map<string, Database.Statement>();
+  readonly #temporalTypes = new Map<string, string>();
 
   constructor(
     readonly name: string,
@@ -168,7 +169,13 @@ export class TenantStore {
 
   /** Runs `work` in one transaction (all or nothing). */
   transaction<T>(work: () => T): T {
-    return this.database.transaction(work)();
+    try {
+      return this.database.transaction(work)();
+    } catch (error) {
+      // A rolled-back transaction may have taken rows the cache believes written.
+      this.#temporalTypes.clear();
+      throw error;
+    }
   }
 
   /** The entity with this id, or undefined. */
@@ -354,7 +361,13 @@ export class TenantStore {
     attributes: Record<string, StoredAttribute[]>,
     recordedAt: string,
   ): void {
-    this.#statements.upsertTemporalEntity.run(entity.id, JSON.stringify(entity.types), entity.createdAt);
+    const types = JSON.stringify(entity.types);
+    // The temporal entity row changes only with the types: most writes skip it.
+    if (this.#temporalTypes.get(entity.id) !== types) {
+      this.#statements.upsertTemporalEntity.run(entity.id, types, entity.createdAt);
+      if (this.#temporalTypes.size >= 200_000) this.#temporalTypes.clear();
+      this.#temporalTypes.set(entity.id, types);
+    }
     for (const [attribute, instances] of Object.entries(attributes)) {
       for (const instance of instances) {
         this.#statements.insertHistory.run(
