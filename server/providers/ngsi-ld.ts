@@ -105,7 +105,7 @@ export class NgsiLdProvider implements FeatureProvider {
   }
 
   /** Every entity of the type matching the pushed-down bbox, across broker pages. */
-  async #fetchAll(bbox: BoundingBox[] | undefined): Promise<PlazaFeature[]> {
+  async #fetchAll(bbox: BoundingBox[] | undefined, q?: string): Promise<PlazaFeature[]> {
     const parameters: Record<string, string> = {
       type: this.options.entityType,
       options: 'keyValues',
@@ -113,6 +113,7 @@ export class NgsiLdProvider implements FeatureProvider {
       count: 'true',
     };
     if (this.options.geometryProperty) parameters.geometryProperty = this.options.geometryProperty;
+    if (q) parameters.q = q;
     // One geo-query per request: a single box is pushed down; boxes split at the antimeridian are checked here.
     if (bbox?.length === 1) {
       const [west, south, east, north] = bbox[0];
@@ -201,9 +202,9 @@ export class NgsiLdProvider implements FeatureProvider {
   async queryFeatures(query: FeatureQuery): Promise<FeaturePage> {
     const cursor = query.cursor ? decodeCursor(query.cursor, isCursor) : undefined;
     const description = await this.describe();
-    let matches = (await this.#fetchAll(query.bbox)).filter((feature) =>
-      matchesQuery(feature, query, description.temporalProperty),
-    );
+    let matches = (
+      await this.#fetchAll(query.bbox, query.filter ? toNgsiLdQuery(query.filter.expression) : undefined)
+    ).filter((feature) => matchesQuery(feature, query, description.temporalProperty));
     if (query.sortBy?.length) matches = matches.sort(compareFeatures(query.sortBy));
     const offset = cursor?.o ?? query.offset;
     return {
@@ -256,4 +257,47 @@ export async function listNgsiLdTypes(
     throw new ProviderError(`NGSI-LD broker answered ${response.status} to GET /types`, 'unavailable');
   const body = (await response.json()) as { typeList?: string[] } | { typeName: string }[];
   return Array.isArray(body) ? body.map((entry) => entry.typeName) : (body.typeList ?? []);
+}
+
+const Q_OPERATORS: Record<string, string> = {
+  '=': '==',
+  '<>': '!=',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+};
+
+/**
+ * The part of a CQL2 filter the NGSI-LD `q` language expresses exactly: top-level AND terms comparing an attribute
+ * with a string, number or boolean literal. The broker narrows with it; the whole filter is still evaluated here.
+ * Returns undefined when no term qualifies.
+ */
+export function toNgsiLdQuery(expression: unknown): string | undefined {
+  const operation = expression as { op?: string; args?: unknown[] };
+  const terms =
+    operation?.op?.toLowerCase() === 'and' && Array.isArray(operation.args) ? operation.args : [expression];
+  const parts: string[] = [];
+  for (const term of terms) {
+    const { op, args } = (term ?? {}) as { op?: string; args?: unknown[] };
+    const operator = op ? Q_OPERATORS[op] : undefined;
+    if (!operator || !Array.isArray(args) || args.length !== 2) continue;
+    const [left, right] = args as [{ property?: unknown }, unknown];
+    const property = typeof left === 'object' && left !== null ? left.property : undefined;
+    // Attribute names only: id, type and the geometry are not attributes, and q paths with dots mean sub-attributes.
+    if (
+      typeof property !== 'string' ||
+      !/^[A-Za-z_][A-Za-z0-9_]*$/.test(property) ||
+      ['id', 'type', 'geometry'].includes(property)
+    )
+      continue;
+    let literal: string;
+    if (typeof right === 'number' && Number.isFinite(right)) literal = String(right);
+    else if (typeof right === 'boolean') literal = String(right);
+    else if (typeof right === 'string' && !/["\\]/.test(right) && (operator === '==' || operator === '!='))
+      literal = `"${right}"`;
+    else continue;
+    parts.push(`${property}${operator}${literal}`);
+  }
+  return parts.length ? parts.join(';') : undefined;
 }
