@@ -491,11 +491,50 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     parser.on('cdata', (chunk) => {
       if (text) text.push(chunk);
     });
+    const openRing = (attributes: Record<string, string>): number => {
+      ring = [];
+      ringRoleOfRing = ringRole;
+      ringId = attributeByLocalName(attributes, 'id');
+      return CLOSE_RING;
+    };
+    const openCoordinates = (name: string, attributes: Record<string, string>): number => {
+      if (ring) {
+        coordinates.dimension = Number(attributes.srsDimension ?? attributes.dimension ?? 3);
+        coordinates.decimal = attributes.decimal ?? '.';
+        coordinates.tupleSeparator = attributes.ts ?? ' ';
+        coordinates.coordinateSeparator = attributes.cs ?? ',';
+        coordinates.line = parser.line;
+        coordinates.name = name;
+        startText();
+        return CLOSE_COORDINATES;
+      }
+      if (name === 'posList' && polygon && !collectOnly) {
+        options.onWarning({
+          file,
+          line: parser.line,
+          message: 'gml:posList outside a gml:LinearRing; the polygon is skipped',
+        });
+      }
+      return 0;
+    };
+
     parser.on('opentag', (tag: SaxesTagPlain) => {
       const name = localName(tag.name);
       const attributes = tag.attributes as Record<string, string>;
       const depth = names.length;
       names.push(name);
+      if (polygon !== undefined) {
+        // Inside a polygon only rings and coordinates matter: skip every other check (most elements are here).
+        let code = 0;
+        if (name === 'LinearRing' || name === 'Ring') code = openRing(attributes);
+        else if (name === 'posList' || name === 'pos' || name === 'coordinates')
+          code = openCoordinates(name, attributes);
+        else if (name === 'exterior' || name === 'outerBoundaryIs') ringRole = 'exterior';
+        else if (name === 'interior' || name === 'innerBoundaryIs') ringRole = 'interior';
+        closers.push(undefined);
+        codes.push(code);
+        return;
+      }
       const isGenericName = name.endsWith('Attribute') && GENERIC_ATTRIBUTE.test(name);
       const startsWithLod = name.charCodeAt(0) === 108 && name.startsWith('lod');
       let closer: (() => void) | undefined;
@@ -714,27 +753,9 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       } else if (name === 'interior' || name === 'innerBoundaryIs') {
         ringRole = 'interior';
       } else if (name === 'LinearRing' || name === 'Ring') {
-        ring = [];
-        ringRoleOfRing = ringRole;
-        ringId = attributeByLocalName(attributes, 'id');
-        code = CLOSE_RING;
+        code = openRing(attributes);
       } else if (name === 'posList' || name === 'pos' || name === 'coordinates') {
-        if (ring) {
-          coordinates.dimension = Number(attributes.srsDimension ?? attributes.dimension ?? 3);
-          coordinates.decimal = attributes.decimal ?? '.';
-          coordinates.tupleSeparator = attributes.ts ?? ' ';
-          coordinates.coordinateSeparator = attributes.cs ?? ',';
-          coordinates.line = parser.line;
-          coordinates.name = name;
-          startText();
-          code = CLOSE_COORDINATES;
-        } else if (name === 'posList' && polygon && !collectOnly) {
-          options.onWarning({
-            file,
-            line: parser.line,
-            message: 'gml:posList outside a gml:LinearRing; the polygon is skipped',
-          });
-        }
+        code = openCoordinates(name, attributes);
       } else if (name === 'X3DMaterial' && !collectOnly) {
         const current = { diffuse: '', transparency: 0, targets: [] as string[] };
         material = current;
