@@ -737,9 +737,9 @@ function providerFailure(error: unknown, collectionId: string): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof ProviderError) {
     return error.kind === 'bad-request'
-      ? new ApiError(400, `invalid value for parameter 'cursor': ${error.message}`, {
+      ? new ApiError(400, `invalid value for parameter '${error.parameter}': ${error.message}`, {
           code: 'InvalidParameterValue',
-          extensions: { parameter: 'cursor' },
+          extensions: { parameter: error.parameter },
         })
       : new ApiError(503, `collection '${collectionId}' is unavailable: ${error.message}`, {
           code: 'ServiceUnavailable',

@@ -30,6 +30,8 @@ export interface GeoPackageProviderOptions {
 
 /** Above this many rows, a filtered query does not scan everything to count its matches. */
 const COUNT_SCAN_LIMIT = 50_000;
+/** Most candidates a filtered, sorted query may sort in memory. */
+const SORT_SCAN_LIMIT = 200_000;
 
 interface Cursor {
   /** Last fid returned (default order), or the offset reached (sorted order). */
@@ -247,11 +249,36 @@ export class GeoPackageProvider implements FeatureProvider {
       return this.#scanFiltered(query, after, offset);
     }
 
-    // Sorted: evaluate in SQL order when unfiltered, otherwise sort the matches in JS (bounded by COUNT_SCAN_LIMIT).
+    // Sorted and unfiltered: SQLite orders (BINARY collation: code-point order, as the in-memory comparator).
+    if (unfiltered) {
+      const order = (query.sortBy ?? [])
+        .map((key) => `${quote(key.property)} ${key.direction === 'ascending' ? 'ASC' : 'DESC'} NULLS LAST`)
+        .join(', ');
+      const rows = this.#statement(
+        `SELECT * FROM ${quote(this.#table)} ORDER BY ${order}, ${quote(this.#idColumn)} LIMIT ? OFFSET ?`,
+      ).all(query.limit + 1, offset) as Record<string, unknown>[];
+      const features = rows.map((row) => this.#toFeature(row));
+      const hasMore = features.length > query.limit;
+      if (hasMore) features.length = query.limit;
+      return {
+        features,
+        numberMatched: this.#countAll(),
+        nextCursor: hasMore ? encodeCursor({ o: offset + query.limit }) : undefined,
+      };
+    }
+    // Sorted and filtered: sort the matches in memory, refusing scans that would not fit.
     const matches: PlazaFeature[] = [];
+    let visited = 0;
     for (const row of this.#candidates(query, undefined)) {
+      if (++visited > SORT_SCAN_LIMIT) {
+        throw new ProviderError(
+          `sortby together with filter or datetime reads more than ${SORT_SCAN_LIMIT} features here; narrow the query with bbox`,
+          'bad-request',
+          'sortby',
+        );
+      }
       const feature = this.#toFeature(row);
-      if (unfiltered || matchesQuery(feature, query, this.#temporalProperty)) matches.push(feature);
+      if (matchesQuery(feature, query, this.#temporalProperty)) matches.push(feature);
     }
     matches.sort(compareFeatures(query.sortBy ?? []));
     const page = matches.slice(offset, offset + query.limit);
@@ -266,7 +293,11 @@ export class GeoPackageProvider implements FeatureProvider {
   #checkSort(query: FeatureQuery): void {
     for (const key of query.sortBy ?? []) {
       if (!this.#columns.some((column) => column.name === key.property)) {
-        throw new ProviderError(`cannot sort by '${key.property}': no such property`, 'bad-request');
+        throw new ProviderError(
+          `cannot sort by '${key.property}': no such property`,
+          'bad-request',
+          'sortby',
+        );
       }
     }
   }

@@ -259,7 +259,11 @@ export class PostGisProvider implements FeatureProvider {
     const { columns, srid, idNumeric, description } = await this.#load();
     for (const key of query.sortBy ?? []) {
       if (!columns.some((column) => column.name === key.property))
-        throw new ProviderError(`cannot sort by '${key.property}': no such property`, 'bad-request');
+        throw new ProviderError(
+          `cannot sort by '${key.property}': no such property`,
+          'bad-request',
+          'sortby',
+        );
     }
     const cursor = query.cursor ? decodeCursor(query.cursor, isCursor) : undefined;
     const sorted = (query.sortBy?.length ?? 0) > 0;
@@ -354,7 +358,7 @@ function evaluateResidual(expression: Cql2Expression, feature: PlazaFeature): bo
     return evaluateCql2(expression, feature);
   } catch (error) {
     if (error instanceof Cql2Error)
-      throw new ProviderError(`filter cannot be evaluated: ${error.message}`, 'bad-request');
+      throw new ProviderError(`filter cannot be evaluated: ${error.message}`, 'bad-request', 'filter');
     throw error;
   }
 }

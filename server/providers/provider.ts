@@ -95,6 +95,8 @@ export class ProviderError extends Error {
   constructor(
     message: string,
     readonly kind: 'bad-request' | 'unavailable',
+    /** The query parameter at fault, for bad requests (default `cursor`). */
+    readonly parameter = 'cursor',
   ) {
     super(message);
   }
