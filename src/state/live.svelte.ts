@@ -17,6 +17,8 @@ export class LiveStore {
   status = $state<LiveStatus | undefined>(undefined);
   lastEventAt = $state<number | undefined>(undefined);
   malformedEvents = $state(0);
+  /** Why the aggregation overlay is missing, for the user. */
+  overlayError = $state<string | undefined>(undefined);
   /** Types shown on the map; empty = all. */
   hiddenTypes = $state<string[]>([]);
 
