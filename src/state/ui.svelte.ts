@@ -10,6 +10,8 @@ export class UiStore {
   /** Bearer token for internal collections; kept for this browser tab only, never in the URL. */
   accessToken = $state<string>('');
   camera = $state<CameraState | undefined>(undefined);
+  /** What the camera shows, [west, south, east, north] in degrees (undefined when the sky fills the view). */
+  viewRectangle = $state<[number, number, number, number] | undefined>(undefined);
   /** The aggregation overlay shown, as 'Type.attribute', or none. */
   overlay = $state<string | undefined>(undefined);
   /** Where the camera should fly next ([west, south, east, north] or a point); the camera sync clears it. */

@@ -44,3 +44,15 @@ export function flyToBounds(
     duration: 1.2,
   });
 }
+
+/** The part of the globe in view as [west, south, east, north] degrees, if any. */
+export function readViewRectangle(viewer: Viewer): [number, number, number, number] | undefined {
+  const rectangle = viewer.camera.computeViewRectangle();
+  if (!rectangle) return undefined;
+  return [
+    CesiumMath.toDegrees(rectangle.west),
+    CesiumMath.toDegrees(rectangle.south),
+    CesiumMath.toDegrees(rectangle.east),
+    CesiumMath.toDegrees(rectangle.north),
+  ];
+}
