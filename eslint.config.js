@@ -13,7 +13,7 @@ const CESIUM_ONLY_IN_VIEWER = {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'tilesets/', 'data/', 'test/artifacts/', '.svelte-kit/'],
+    ignores: ['node_modules/', 'dist/', 'tilesets/', 'data/', 'test/artifacts/', '.svelte-kit/', '**/*.tmp.*'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -120,7 +120,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );
