@@ -35,3 +35,18 @@ export async function* readTextChunks(
   const rest = decoder.end();
   if (rest.length > 0) yield rest;
 }
+
+/** Streams the file's bytes (gunzipped when the bytes say gzip), calling `onBytes` with the raw bytes read so far. */
+export async function* readByteChunks(
+  file: string,
+  onBytes: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
+  const gzip = await isGzipFile(file);
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const source = gzip ? raw.pipe(createGunzip()) : raw;
+  if (gzip) raw.on('error', (error) => source.destroy(error));
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    onBytes(raw.bytesRead);
+    yield chunk;
+  }
+}

@@ -34,16 +34,20 @@ export interface CityGmlAppearances {
 }
 
 /** True when the file's bytes contain `needle` (ASCII; streamed on raw bytes, no text decoding; gzip handled). */
-export async function fileContainsText(file: string, needle: string): Promise<boolean> {
-  const pattern = Buffer.from(needle, 'latin1');
+export async function fileContainsText(file: string, needle: string | string[]): Promise<boolean> {
+  const patterns = (Array.isArray(needle) ? needle : [needle]).map((text) => Buffer.from(text, 'latin1'));
+  const longest = Math.max(...patterns.map((pattern) => pattern.length));
+  // Check the gzip magic before opening the stream, so that a missing file is one rejected promise, not a stray event.
+  const gzip = await isGzipFile(file);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const source = (await isGzipFile(file)) ? raw.pipe(createGunzip()) : raw;
+  const source = gzip ? raw.pipe(createGunzip()) : raw;
+  if (gzip) raw.on('error', (error) => source.destroy(error));
   let tail: Buffer = Buffer.alloc(0);
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
-      if (tail.length > 0 ? Buffer.concat([tail, chunk]).includes(pattern) : chunk.includes(pattern))
-        return true;
-      tail = chunk.subarray(Math.max(0, chunk.length - pattern.length + 1));
+      const window = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
+      if (patterns.some((pattern) => window.includes(pattern))) return true;
+      tail = chunk.subarray(Math.max(0, chunk.length - longest + 1));
     }
     return false;
   } finally {

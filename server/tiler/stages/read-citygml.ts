@@ -1,12 +1,11 @@
-// Stage: stream CityGML 1.0/2.0/3.0 (plain or gzipped) with saxes, one city object member at a time, resolving
+// Stage: stream CityGML 1.0/2.0/3.0 (plain or gzipped) with the byte-level XmlTokenizer, one city object member at a time, resolving
 // xlinks inside the member and, for targets elsewhere in the file, in a second streaming pass over just those ids.
-import { SaxesParser } from 'saxes';
-import type { SaxesTagPlain } from 'saxes';
 import { DataError } from '../errors';
 import type { ConversionWarning } from '../errors';
 import { CITY_OBJECT_TYPES, THEMATIC_KINDS, defaultKindOf } from '../model';
 import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind } from '../model';
-import { readTextChunks } from './open-input';
+import { readByteChunks } from './open-input';
+import { XmlSyntaxError, XmlTokenizer } from './xml-tokenizer';
 import { fileContainsText, readCityGmlAppearances } from './read-citygml-textures';
 import type { PolygonTexture } from './read-citygml-textures';
 
@@ -106,11 +105,6 @@ interface MemberGroup {
   materials: Map<string, Rgba>;
 }
 
-function localName(name: string): string {
-  const colon = name.indexOf(':');
-  return colon < 0 ? name : name.slice(colon + 1);
-}
-
 function attributeByLocalName(attributes: Record<string, string>, wanted: string): string | undefined {
   for (const key in attributes) if (key === wanted || key.endsWith(':' + wanted)) return attributes[key];
   return undefined;
@@ -177,11 +171,11 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const pending: MemberGroup[] = [];
   const wanted = new Set<string>();
   // Appearances usually follow the objects, so textures are collected first, and only when the file has any.
-  const appearances =
-    (await fileContainsText(file, 'ParameterizedTexture').catch(() => false)) ||
-    (await fileContainsText(file, 'appearanceMember').catch(() => false))
-      ? await readCityGmlAppearances(file, options.onWarning)
-      : undefined;
+  const appearances = (await fileContainsText(file, ['ParameterizedTexture', 'appearanceMember']).catch(
+    () => false,
+  ))
+    ? await readCityGmlAppearances(file, options.onWarning)
+    : undefined;
   const textures = appearances?.textures;
   const globalMaterials = appearances?.materials ?? new Map<string, Rgba>();
   const templates = new Map<string, ParsedPolygon[]>();
@@ -278,7 +272,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   // Pass 1: everything. Pass 2 (only when needed): polygons whose id (or aggregate id) some pending group wants.
   const collected = new Map<string, ParsedPolygon[]>();
   const runPass = async (collectOnly: boolean): Promise<void> => {
-    const parser = new SaxesParser({ xmlns: false, position: true });
+    const parser = new XmlTokenizer();
     const names: string[] = [];
     const closers: Array<(() => void) | undefined> = [];
     const codes: number[] = [];
@@ -367,10 +361,12 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
 
     const startText = () => {
       text = [];
+      parser.captureText = true;
     };
     const takeText = (): string => {
-      const value = text ? text.join('') : '';
+      const value = text ? (text.length === 1 ? text[0] : text.join('')) : '';
       text = undefined;
+      parser.captureText = false;
       return value;
     };
 
@@ -477,20 +473,17 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       if (owner) addIndex(owner.polygonsByLod, current.lod, index);
     };
 
-    parser.on('doctype', (doctype) => {
+    parser.onDoctype = (doctype) => {
       if (/<!ENTITY/i.test(doctype))
         throw new DataError(
           'DOCTYPE with entity declarations refused (external entities and DTDs are never resolved)',
           file,
           parser.line,
         );
-    });
-    parser.on('text', (chunk) => {
+    };
+    parser.onText = (chunk) => {
       if (text) text.push(chunk);
-    });
-    parser.on('cdata', (chunk) => {
-      if (text) text.push(chunk);
-    });
+    };
     const openRing = (attributes: Record<string, string>): number => {
       ring = [];
       ringRoleOfRing = ringRole;
@@ -518,9 +511,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       return 0;
     };
 
-    parser.on('opentag', (tag: SaxesTagPlain) => {
-      const name = localName(tag.name);
-      const attributes = tag.attributes as Record<string, string>;
+    parser.onOpen = (name, attributes) => {
       const depth = names.length;
       names.push(name);
       if (polygon !== undefined) {
@@ -543,6 +534,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         // An element with children is a property, not an attribute: stop buffering its text.
         leaf.hasChild = true;
         text = undefined;
+        parser.captureText = false;
       }
 
       if (depth === 0) {
@@ -779,8 +771,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       }
       closers.push(closer);
       codes.push(code);
-    });
-    parser.on('closetag', () => {
+    };
+    parser.onClose = () => {
       names.pop();
       const closer = closers.pop();
       const code = codes.pop();
@@ -789,10 +781,10 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       else if (code === CLOSE_RING) closeRing();
       else if (code === CLOSE_POLYGON) closePolygon();
       else if (code === CLOSE_LEAF) closeLeaf();
-    });
+    };
 
     try {
-      for await (const chunk of readTextChunks(file, (bytes) => {
+      for await (const chunk of readByteChunks(file, (bytes) => {
         if (!collectOnly) options.onBytes?.(bytes);
       })) {
         parser.write(chunk);
@@ -800,6 +792,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       parser.close();
     } catch (error) {
       if (error instanceof DataError) throw error;
+      if (error instanceof XmlSyntaxError)
+        throw new DataError(`malformed XML: ${error.message}`, file, error.line);
       const message = (error as Error).message;
       if (/ENOENT|EACCES|EISDIR/.test(message))
         throw new DataError(`cannot read the file (${message})`, file);

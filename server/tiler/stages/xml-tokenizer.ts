@@ -1,0 +1,401 @@
+// Stage helper: a purpose-built streaming XML tokenizer over Buffers for the CityGML reader. It scans bytes for '<',
+// parses attributes of start tags, and decodes text only while the reader asks for it (captureText). Safety: no DTD is
+// ever processed (the DOCTYPE text goes to onDoctype, where the reader refuses entity declarations), only the five
+// predefined entities and character references are decoded (any other entity reference is an error), CDATA is passed
+// through as text, tags must nest and match, and a document that ends inside a tag or with open elements is an error.
+// Line numbers (1-based) are counted over the bytes, lazily, with native indexOf.
+
+/** A well-formedness error; `line` is where it was found. */
+export class XmlSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+    this.name = 'XmlSyntaxError';
+  }
+}
+
+const LT = 60;
+const GT = 62;
+const SLASH = 47;
+const BANG = 33;
+const QUESTION = 63;
+const AMP = 38;
+const EQUALS = 61;
+const QUOTE = 34;
+const APOS = 39;
+const COLON = 58;
+const NEWLINE = 10;
+/** Text larger than this without a '<' is handed over in pieces rather than carried to the next chunk. */
+const TEXT_FLUSH_BYTES = 1 << 16;
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 10 || code === 13 || code === 9;
+}
+
+function isNameStart(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || code === COLON || code >= 0x80
+  );
+}
+
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Decodes the predefined entities and character references; throws on anything else. */
+export function decodeEntities(text: string, line: number): string {
+  let amp = text.indexOf('&');
+  if (amp < 0) return text;
+  let out = '';
+  let from = 0;
+  while (amp >= 0) {
+    const semicolon = text.indexOf(';', amp + 1);
+    if (semicolon < 0) throw new XmlSyntaxError('unescaped "&" or unterminated entity reference', line);
+    const body = text.slice(amp + 1, semicolon);
+    let value: string | undefined;
+    if (body.charCodeAt(0) === 35 /* # */) {
+      const hex = body.charCodeAt(1) === 120; /* x */
+      const digits = body.slice(hex ? 2 : 1);
+      const valid = hex ? /^[0-9a-fA-F]+$/.test(digits) : /^[0-9]+$/.test(digits);
+      const code = valid ? parseInt(digits, hex ? 16 : 10) : NaN;
+      if (
+        !Number.isFinite(code) ||
+        code > 0x10ffff ||
+        (code < 0x20 && code !== 9 && code !== 10 && code !== 13) ||
+        (code >= 0xd800 && code <= 0xdfff)
+      )
+        throw new XmlSyntaxError(`invalid character reference &${body};`, line);
+      value = String.fromCodePoint(code);
+    } else {
+      value = PREDEFINED[body];
+      if (value === undefined)
+        throw new XmlSyntaxError(
+          `undefined entity &${body}; (only the XML predefined entities are decoded)`,
+          line,
+        );
+    }
+    out += text.slice(from, amp) + value;
+    from = semicolon + 1;
+    amp = text.indexOf('&', from);
+  }
+  return out + text.slice(from);
+}
+
+/** Streaming tokenizer: feed Buffers to write(), then close(). Handlers may throw; the error propagates. */
+export class XmlTokenizer {
+  /** While true, text and CDATA inside elements are decoded and passed to onText; otherwise skipped. */
+  captureText = false;
+  /** Start tag: local name (prefix removed), attributes by qualified name (values decoded). */
+  onOpen: (localName: string, attributes: Record<string, string>) => void = () => undefined;
+  onClose: () => void = () => undefined;
+  onText: (text: string) => void = () => undefined;
+  /** The whole DOCTYPE declaration, internal subset included. */
+  onDoctype: (doctype: string) => void = () => undefined;
+
+  private rest: Buffer | undefined;
+  /** Absolute offset of the first byte of the buffer being scanned. */
+  private base = 0;
+  private total = 0;
+  private buffer: Buffer = Buffer.alloc(0);
+  /** Absolute offset the current line/column refer to. */
+  private position = 0;
+  private countedTo = 0;
+  private lineNumber = 1;
+  private lineStart = 0;
+  private readonly stack: string[] = [];
+  private rootSeen = false;
+  private started = false;
+  private closed = false;
+
+  /** 1-based line of the current position (end of the last token). */
+  get line(): number {
+    this.countLines(this.position);
+    return this.lineNumber;
+  }
+
+  /** 1-based column of the current position. */
+  get column(): number {
+    this.countLines(this.position);
+    return this.position - this.lineStart + 1;
+  }
+
+  private countLines(to: number): void {
+    if (to <= this.countedTo) return;
+    const buffer = this.buffer;
+    const end = to - this.base;
+    let index = this.countedTo - this.base;
+    if (index < 0) index = 0;
+    for (;;) {
+      const newline = buffer.indexOf(NEWLINE, index);
+      if (newline < 0 || newline >= end) break;
+      this.lineNumber++;
+      this.lineStart = this.base + newline + 1;
+      index = newline + 1;
+    }
+    this.countedTo = to;
+  }
+
+  private fail(message: string, at: number): never {
+    this.position = this.base + at;
+    throw new XmlSyntaxError(message, this.line);
+  }
+
+  write(chunk: Buffer): void {
+    if (this.closed) throw new XmlSyntaxError('write after close', this.line);
+    let buffer: Buffer;
+    if (this.rest !== undefined && this.rest.length > 0) {
+      buffer = Buffer.concat([this.rest, chunk]);
+    } else {
+      buffer = chunk;
+      this.base = this.total;
+    }
+    this.total += chunk.length;
+    this.buffer = buffer;
+    let index = 0;
+    if (!this.started) {
+      if (buffer.length < 3 && this.total < 3) {
+        this.rest = buffer;
+        return;
+      }
+      this.started = true;
+      if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) index = 3;
+    }
+    const consumed = this.scan(buffer, index, false);
+    // Count the lines of what is dropped, so that line numbers survive the buffer swap.
+    this.countLines(this.base + consumed);
+    if (consumed < buffer.length) {
+      this.rest = buffer.subarray(consumed);
+      this.base += consumed;
+      this.countedTo = Math.max(this.countedTo, this.base);
+    } else {
+      this.rest = undefined;
+      this.base += buffer.length;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const rest = this.rest;
+    this.rest = undefined;
+    if (rest !== undefined && rest.length > 0) {
+      this.buffer = rest;
+      const consumed = this.scan(rest, 0, true);
+      if (consumed < rest.length) this.fail('unexpected end of document inside markup', consumed);
+    }
+    this.position = this.total;
+    if (this.stack.length > 0)
+      throw new XmlSyntaxError(
+        `unexpected end of document: unclosed tag <${this.stack[this.stack.length - 1]}>`,
+        this.line,
+      );
+    if (!this.rootSeen) throw new XmlSyntaxError('document has no root element', this.line);
+  }
+
+  /** Scans complete tokens from `index`; returns where the first incomplete token starts. */
+  private scan(buffer: Buffer, index: number, final: boolean): number {
+    const length = buffer.length;
+    while (index < length) {
+      if (buffer[index] !== LT) {
+        let end = buffer.indexOf(LT, index);
+        if (end < 0) {
+          if (!final && length - index < TEXT_FLUSH_BYTES) return index;
+          end = final ? length : this.safeTextEnd(buffer, index, length);
+          if (end <= index) return index;
+        }
+        this.text(buffer, index, end);
+        index = end;
+        continue;
+      }
+      if (index + 1 >= length) return index;
+      const next = buffer[index + 1];
+      if (next === SLASH) {
+        const gt = buffer.indexOf(GT, index + 2);
+        if (gt < 0) return index;
+        let nameEnd = gt;
+        while (nameEnd > index + 2 && isSpace(buffer[nameEnd - 1])) nameEnd--;
+        const name = buffer.toString('utf8', index + 2, nameEnd);
+        const open = this.stack.pop();
+        if (open !== name) {
+          this.fail(
+            open === undefined
+              ? `unexpected close tag </${name}>`
+              : `unexpected close tag </${name}> (expected </${open}>)`,
+            gt,
+          );
+        }
+        this.position = this.base + gt;
+        this.onClose();
+        index = gt + 1;
+      } else if (next === BANG) {
+        const end = this.declaration(buffer, index);
+        if (end < 0) return index;
+        index = end;
+      } else if (next === QUESTION) {
+        const end = buffer.indexOf('?>', index + 2);
+        if (end < 0) return index;
+        index = end + 2;
+      } else {
+        const end = this.startTag(buffer, index);
+        if (end < 0) return index;
+        index = end;
+      }
+    }
+    return index;
+  }
+
+  /** End of a text prefix that cuts no UTF-8 sequence and no entity reference. */
+  private safeTextEnd(buffer: Buffer, start: number, end: number): number {
+    let cut = end;
+    while (cut > start && buffer[cut - 1] >= 0x80) cut--;
+    const amp = buffer.lastIndexOf(AMP, cut - 1);
+    if (amp >= start) {
+      const semicolon = buffer.indexOf(59, amp);
+      if (semicolon < 0 || semicolon >= cut) cut = amp;
+    }
+    return cut;
+  }
+
+  private text(buffer: Buffer, start: number, end: number): void {
+    if (this.stack.length === 0) {
+      for (let index = start; index < end; index++) {
+        if (!isSpace(buffer[index])) this.fail('text outside the root element', index);
+      }
+      return;
+    }
+    if (!this.captureText) return;
+    this.position = this.base + start;
+    const raw = buffer.toString('utf8', start, end);
+    const amp = buffer.indexOf(AMP, start);
+    this.onText(amp >= 0 && amp < end ? decodeEntities(raw, this.line) : raw);
+  }
+
+  /** `<!--`, `<![CDATA[` or `<!DOCTYPE`; returns the index after it, or -1 when incomplete. */
+  private declaration(buffer: Buffer, index: number): number {
+    const length = buffer.length;
+    if (index + 4 > length) return -1;
+    if (buffer[index + 2] === 45 && buffer[index + 3] === 45) {
+      const end = buffer.indexOf('-->', index + 4);
+      return end < 0 ? -1 : end + 3;
+    }
+    if (index + 9 > length) return -1;
+    const keyword = buffer.toString('latin1', index + 2, index + 9);
+    if (keyword === '[CDATA[') {
+      const end = buffer.indexOf(']]>', index + 9);
+      if (end < 0) return -1;
+      if (this.stack.length === 0) this.fail('CDATA outside the root element', index);
+      if (this.captureText) {
+        this.position = this.base + index;
+        this.onText(buffer.toString('utf8', index + 9, end));
+      }
+      return end + 3;
+    }
+    if (keyword === 'DOCTYPE') {
+      if (this.rootSeen) this.fail('DOCTYPE after the root element', index);
+      let cursor = index + 9;
+      let quote = 0;
+      let bracket = false;
+      for (; cursor < length; cursor++) {
+        const code = buffer[cursor];
+        if (quote !== 0) {
+          if (code === quote) quote = 0;
+        } else if (code === QUOTE || code === APOS) quote = code;
+        else if (code === 91 /* [ */) bracket = true;
+        else if (code === 93 /* ] */) bracket = false;
+        else if (code === GT && !bracket) break;
+      }
+      if (cursor >= length) return -1;
+      this.position = this.base + cursor;
+      this.onDoctype(buffer.toString('utf8', index, cursor + 1));
+      return cursor + 1;
+    }
+    return this.fail('malformed declaration after "<!"', index);
+  }
+
+  /** A start tag (or empty-element tag) at `index`; returns the index after it, or -1 when incomplete. */
+  private startTag(buffer: Buffer, index: number): number {
+    const length = buffer.length;
+    if (!isNameStart(buffer[index + 1]))
+      this.fail('disallowed character at the start of a tag name', index + 1);
+    let cursor = index + 1;
+    let colon = -1;
+    for (; cursor < length; cursor++) {
+      const code = buffer[cursor];
+      if (code === GT || code === SLASH || isSpace(code)) break;
+      if (code === COLON && colon < 0) colon = cursor;
+      if (code === LT || code === QUOTE || code === APOS || code === EQUALS)
+        this.fail('disallowed character in a tag name', cursor);
+    }
+    if (cursor >= length) return -1;
+    const qualified = buffer.toString('utf8', index + 1, cursor);
+    const local = colon < 0 ? qualified : buffer.toString('utf8', colon + 1, cursor);
+    const attributes: Record<string, string> = {};
+    let selfClosing = false;
+    for (;;) {
+      const before = cursor;
+      while (cursor < length && isSpace(buffer[cursor])) cursor++;
+      if (cursor >= length) return -1;
+      const code = buffer[cursor];
+      if (code === GT) break;
+      if (code === SLASH) {
+        if (cursor + 1 >= length) return -1;
+        if (buffer[cursor + 1] !== GT) this.fail('"/" not followed by ">" in a tag', cursor);
+        selfClosing = true;
+        cursor++;
+        break;
+      }
+      if (cursor === before) this.fail('no whitespace between attributes', cursor);
+      const nameStart = cursor;
+      for (; cursor < length; cursor++) {
+        const c = buffer[cursor];
+        if (c === EQUALS || isSpace(c) || c === GT || c === SLASH || c === LT || c === QUOTE || c === APOS)
+          break;
+      }
+      if (cursor >= length) return -1;
+      if (cursor === nameStart) this.fail('disallowed character in an attribute name', cursor);
+      const name = buffer.toString('utf8', nameStart, cursor);
+      while (cursor < length && isSpace(buffer[cursor])) cursor++;
+      if (cursor >= length) return -1;
+      if (buffer[cursor] !== EQUALS) this.fail(`attribute ${name} without a value`, cursor);
+      cursor++;
+      while (cursor < length && isSpace(buffer[cursor])) cursor++;
+      if (cursor >= length) return -1;
+      const quote = buffer[cursor];
+      if (quote !== QUOTE && quote !== APOS) this.fail(`unquoted value of attribute ${name}`, cursor);
+      const valueStart = cursor + 1;
+      const valueEnd = buffer.indexOf(quote, valueStart);
+      if (valueEnd < 0) return -1;
+      let entities = false;
+      let spaces = false;
+      for (let at = valueStart; at < valueEnd; at++) {
+        const c = buffer[at];
+        if (c === AMP) entities = true;
+        else if (c === LT) this.fail(`"<" in the value of attribute ${name}`, at);
+        else if (c === 10 || c === 13 || c === 9) spaces = true;
+      }
+      let value = buffer.toString('utf8', valueStart, valueEnd);
+      if (spaces) value = value.replace(/\r\n|[\t\n\r]/g, ' ');
+      if (entities) {
+        this.position = this.base + valueStart;
+        value = decodeEntities(value, this.line);
+      }
+      if (Object.prototype.hasOwnProperty.call(attributes, name))
+        this.fail(`duplicate attribute ${name}`, nameStart);
+      attributes[name] = value;
+      cursor = valueEnd + 1;
+    }
+    // cursor is at the closing '>'.
+    if (this.stack.length === 0) {
+      if (this.rootSeen) this.fail('more than one root element', index);
+      this.rootSeen = true;
+    }
+    this.position = this.base + cursor;
+    this.stack.push(qualified);
+    this.onOpen(local, attributes);
+    if (selfClosing) {
+      this.stack.pop();
+      this.onClose();
+    }
+    return cursor + 1;
+  }
+}
