@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { XmlSyntaxError, XmlTokenizer, decodeEntities } from '../../../../server/tiler/stages/xml-tokenizer';
+
+type Event =
+  ['open', string, Record<string, string>, number] | ['close'] | ['text', string] | ['doctype', string];
+
+/** Tokenizes `xml` fed in pieces of `pieceSize` bytes, capturing text inside every element named `capture`. */
+function tokenize(xml: string | Buffer, pieceSize = 1 << 20, capture = 'posList'): Event[] {
+  const bytes = typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml;
+  const events: Event[] = [];
+  const tokenizer = new XmlTokenizer();
+  tokenizer.onOpen = (name, attributes) => {
+    events.push(['open', name, attributes, tokenizer.line]);
+    if (name === capture) tokenizer.captureText = true;
+  };
+  tokenizer.onClose = () => {
+    tokenizer.captureText = false;
+    events.push(['close']);
+  };
+  tokenizer.onText = (text) => {
+    const last = events[events.length - 1];
+    if (last[0] === 'text') last[1] += text;
+    else events.push(['text', text]);
+  };
+  tokenizer.onDoctype = (doctype) => events.push(['doctype', doctype]);
+  for (let start = 0; start < bytes.length; start += pieceSize)
+    tokenizer.write(bytes.subarray(start, start + pieceSize));
+  tokenizer.close();
+  return events;
+}
+
+function errorOf(xml: string, pieceSize?: number): XmlSyntaxError {
+  try {
+    tokenize(xml, pieceSize);
+  } catch (error) {
+    if (error instanceof XmlSyntaxError) return error;
+    throw error;
+  }
+  throw new Error('no error');
+}
+
+const DOCUMENT = [
+  '<?xml version="1.0" encoding="UTF-8"?>',
+  '<!-- a comment with <tags> -->',
+  '<core:CityModel xmlns:core="http://www.opengis.net/citygml/2.0" xmlns:gml="http://www.opengis.net/gml">',
+  '  <gml:posList srsDimension="3">1 2.5 -3e2</gml:posList>',
+  '  <gml:name a=\'x &amp; y\' b="&lt;&#65;&#x42;&quot;"/>',
+  '  <gml:posList><![CDATA[4 <5> 6]]> 7 &#x38;</gml:posList>',
+  '  <bldg:Building gml:id="Ü-1"\n     b="line\tbreak\nhere"></bldg:Building >',
+  '</core:CityModel>',
+  '',
+].join('\n');
+
+const EXPECTED: Event[] = [
+  [
+    'open',
+    'CityModel',
+    { 'xmlns:core': 'http://www.opengis.net/citygml/2.0', 'xmlns:gml': 'http://www.opengis.net/gml' },
+    3,
+  ],
+  ['open', 'posList', { srsDimension: '3' }, 4],
+  ['text', '1 2.5 -3e2'],
+  ['close'],
+  ['open', 'name', { a: 'x & y', b: '<AB"' }, 5],
+  ['close'],
+  ['open', 'posList', {}, 6],
+  ['text', '4 <5> 6 7 8'],
+  ['close'],
+  // The tag ends on line 9: the attribute value holds a line break.
+  ['open', 'Building', { 'gml:id': 'Ü-1', b: 'line break here' }, 9],
+  ['close'],
+  ['close'],
+];
+
+describe('xml-tokenizer', () => {
+  it('returns start tags with local names, decoded attributes, captured text and CDATA, and their lines', () => {
+    expect(tokenize(DOCUMENT)).toEqual(EXPECTED);
+  });
+
+  it('returns the same events whatever the chunk boundaries (down to one byte at a time)', () => {
+    for (const size of [1, 2, 3, 7, 64]) expect(tokenize(DOCUMENT, size)).toEqual(EXPECTED);
+  });
+
+  it('skips a UTF-8 byte order mark and decodes multi-byte characters split across chunks', () => {
+    const xml = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('<a><posList>Straße € 𝄞</posList></a>'),
+    ]);
+    const events = tokenize(xml, 1);
+    expect(events[2]).toEqual(['text', 'Straße € 𝄞']);
+  });
+
+  it('hands over text longer than a chunk without a "<" in pieces that concatenate to the whole', () => {
+    const numbers = Array.from({ length: 40_000 }, (_, index) => `${index}.5 &amp;`).join(' ');
+    const events = tokenize(`<a><posList>${numbers}</posList></a>`, 1 << 14);
+    expect(events[2]).toEqual(['text', numbers.replaceAll('&amp;', '&')]);
+  });
+
+  it('passes the DOCTYPE text, internal subset included, to onDoctype', () => {
+    const events = tokenize('<!DOCTYPE r [ <!ENTITY x SYSTEM "file:///etc/passwd"> ]>\n<r/>');
+    expect(events[0]).toEqual(['doctype', '<!DOCTYPE r [ <!ENTITY x SYSTEM "file:///etc/passwd"> ]>']);
+    expect(events[1]).toEqual(['open', 'r', {}, 2]);
+  });
+
+  it('throws on an entity that is not predefined (nothing declared in a DTD is ever expanded)', () => {
+    expect(errorOf('<r><posList>&xxe;</posList></r>').message).toMatch(/undefined entity &xxe;/);
+    expect(errorOf('<r a="&xxe;"/>').message).toMatch(/undefined entity/);
+    expect(errorOf('<r a="a & b"/>').message).toMatch(/unescaped "&"/);
+    expect(errorOf('<r a="&#0;"/>').message).toMatch(/invalid character reference/);
+  });
+
+  it('throws with the line of the fault on mismatched, unclosed and truncated markup', () => {
+    const mismatched = errorOf('<a>\n<b>\n</c>\n</a>');
+    expect(mismatched.message).toMatch(/unexpected close tag <\/c> \(expected <\/b>\)/);
+    expect(mismatched.line).toBe(3);
+    const unclosed = errorOf('<a>\n<b></b>\n');
+    expect(unclosed.message).toMatch(/unclosed tag <a>/);
+    expect(unclosed.line).toBe(3);
+    expect(errorOf('<a>\n<b x="1').message).toMatch(/end of document inside markup/);
+    expect(errorOf('<a>\n<b x="1', 2).line).toBe(2);
+    expect(errorOf('').message).toMatch(/no root element/);
+  });
+
+  it('throws on malformed tags, attributes and text outside the root', () => {
+    expect(errorOf('<a><1/></a>').message).toMatch(/start of a tag name/);
+    expect(errorOf('<a b=1/>').message).toMatch(/unquoted value/);
+    expect(errorOf('<a b/>').message).toMatch(/without a value/);
+    expect(errorOf('<a b="1"c="2"/>').message).toMatch(/no whitespace between attributes/);
+    expect(errorOf('<a b="<"/>').message).toMatch(/"<" in the value/);
+    expect(errorOf('<a b="1" b="2"/>').message).toMatch(/duplicate attribute b/);
+    expect(errorOf('<a/>\n<b/>').message).toMatch(/more than one root/);
+    expect(errorOf('junk<a/>').message).toMatch(/text outside the root/);
+    expect(errorOf('<a><!ELEMENT x></a>').message).toMatch(/malformed declaration/);
+  });
+
+  it('decodes the five predefined entities and decimal and hexadecimal character references', () => {
+    expect(decodeEntities('&amp;&lt;&gt;&quot;&apos;&#233;&#x1D11E;', 1)).toBe('&<>"\'é𝄞');
+  });
+});
