@@ -65,6 +65,17 @@ const ENVIRONMENT_SCHEMA = z.object({
     .default(2),
   PLAZA_COLLECTIONS: OPTIONAL_TEXT.default(''),
   PLAZA_INTERNAL_TOKEN: OPTIONAL_TEXT.default(''),
+  PLAZA_FACADE_REMOTES: z
+    .string()
+    .trim()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/, message: 'expected comma-separated http(s) URLs' }))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -111,6 +122,9 @@ export interface PlazaConfig {
   /** OGC API Features: the collections config file (absolute; default none: the built-in collections) and the
    * bearer token that unlocks internal collections (default none: internal collections stay hidden). */
   ogc: { collectionsFile: string | undefined; internalToken: string | undefined };
+  /** The NGSI-LD facade over OGC collections: the remote OGC API landing pages it may read (default none; any
+   * other remote endpoint is refused, so the facade is no open proxy). */
+  facade: { remoteEndpoints: string[] };
   logLevel: z.infer<typeof ENVIRONMENT_SCHEMA>['LOG_LEVEL'];
 }
 
@@ -163,6 +177,7 @@ export function parseConfig(
       collectionsFile: env.PLAZA_COLLECTIONS ? resolve(baseDirectory, env.PLAZA_COLLECTIONS) : undefined,
       internalToken: env.PLAZA_INTERNAL_TOKEN,
     },
+    facade: { remoteEndpoints: env.PLAZA_FACADE_REMOTES },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -5,6 +5,7 @@ import { createNgsiLdBrokerModule } from './ngsi-ld';
 import { createOgcModule } from './ogc/module';
 import { createSimulatorModule } from './demo/simulator';
 import { createLiveModule } from './live/module';
+import { createFacadeModule } from './facade';
 
 /** The subsystems that `config` asks for, in mounting order. */
 export async function selectModules(config: PlazaConfig): Promise<PlazaModule[]> {
@@ -15,6 +16,8 @@ export async function selectModules(config: PlazaConfig): Promise<PlazaModule[]>
   modules.push(createOgcModule(config));
   // The live relay (/live Server-Sent Events, /links) over the same broker.
   modules.push(createLiveModule(config));
+  // The read-only NGSI-LD facade over the OGC collections at /ngsi-ld/facade/v1.
+  modules.push(createFacadeModule(config));
   // The demo sensor simulator writes to the broker (embedded or external) once the server listens.
   if (config.simulator) modules.push(createSimulatorModule(config));
   return modules;
