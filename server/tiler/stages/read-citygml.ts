@@ -344,6 +344,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       coordinateSeparator: ',',
       line: 0,
       name: '',
+      before: 0,
     };
     const objectStack: ObjectContext[] = [];
     let group: MemberGroup | undefined;
@@ -371,8 +372,30 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     };
 
     const closeCoordinates = () => {
-      const value = takeText();
       const current = ring;
+      const captured = parser.captureNumbers;
+      if (captured !== undefined) {
+        // posList/pos: the tokenizer parsed the numbers from the bytes.
+        parser.captureNumbers = undefined;
+        if (!current) return;
+        let ok = parser.numbersOk;
+        if (captured === current) {
+          if (ok && (current.length - coordinates.before) % 3 !== 0) ok = false;
+          if (!ok) current.length = coordinates.before;
+        } else {
+          if (ok && captured.length % coordinates.dimension !== 0) ok = false;
+          appendPoints(captured, coordinates.dimension, current);
+        }
+        if (!ok && !collectOnly) {
+          options.onWarning({
+            file,
+            line: coordinates.line,
+            message: `gml:${coordinates.name} holds text that is not a list of ${coordinates.dimension}D coordinates`,
+          });
+        }
+        return;
+      }
+      const value = takeText();
       if (!current) return;
       let ok = true;
       if (coordinates.name === 'coordinates') {
@@ -498,7 +521,12 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         coordinates.coordinateSeparator = attributes.cs ?? ',';
         coordinates.line = parser.line;
         coordinates.name = name;
-        startText();
+        if (name === 'coordinates') startText();
+        else {
+          coordinates.before = ring.length;
+          parser.numbersOk = true;
+          parser.captureNumbers = coordinates.dimension === 3 ? ring : [];
+        }
         return CLOSE_COORDINATES;
       }
       if (name === 'posList' && polygon && !collectOnly) {

@@ -40,6 +40,76 @@ function isNameStart(code: number): boolean {
   );
 }
 
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, exponent) => 10 ** exponent);
+
+/** Whitespace-separated numbers parsed straight from bytes into `out`; false when a token is not a number. */
+export function parseNumberBytes(buffer: Buffer, start: number, end: number, out: number[]): boolean {
+  let ok = true;
+  let index = start;
+  while (index < end) {
+    let code = buffer[index];
+    if (isSpace(code)) {
+      index++;
+      continue;
+    }
+    const tokenStart = index;
+    let negative = false;
+    if (code === 45 || code === 43) {
+      negative = code === 45;
+      index++;
+    }
+    // Fast path (exact): at most 15 digits, so the mantissa and the power of ten are exact doubles and the one
+    // division is correctly rounded, as the string conversion would be.
+    let mantissa = 0;
+    let digits = 0;
+    let fraction = 0;
+    let dot = false;
+    let fast = true;
+    for (; index < end; index++) {
+      code = buffer[index];
+      if (code >= 48 && code <= 57) {
+        if (digits < 15) {
+          mantissa = mantissa * 10 + (code - 48);
+          digits++;
+          if (dot) fraction++;
+        } else fast = false;
+      } else if (code === 46 && !dot) dot = true;
+      else break;
+    }
+    if (index < end && !isSpace(buffer[index])) {
+      fast = false;
+      while (index < end && !isSpace(buffer[index])) index++;
+    }
+    let value: number;
+    if (fast && digits > 0) {
+      value = fraction > 0 ? mantissa / POWERS_OF_TEN[fraction] : mantissa;
+      if (negative) value = -value;
+    } else {
+      value = +buffer.toString('latin1', tokenStart, index);
+    }
+    if (Number.isNaN(value)) ok = false;
+    else out.push(value);
+  }
+  return ok;
+}
+
+function parseNumberText(text: string, out: number[]): boolean {
+  let ok = true;
+  for (const token of text.split(/[ \t\r\n]+/)) {
+    if (token === '') continue;
+    const value = +token;
+    if (Number.isNaN(value)) ok = false;
+    else out.push(value);
+  }
+  return ok;
+}
+
+interface NameEntry {
+  bytes: Buffer;
+  qualified: string;
+  local: string;
+}
+
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /** Decodes the predefined entities and character references; throws on anything else. */
@@ -81,6 +151,19 @@ export function decodeEntities(text: string, line: number): string {
   return out + text.slice(from);
 }
 
+function sameBytes(bytes: Buffer, buffer: Buffer, start: number, end: number): boolean {
+  const length = bytes.length;
+  if (end - start !== length) return false;
+  for (let index = 0; index < length; index++) if (bytes[index] !== buffer[start + index]) return false;
+  return true;
+}
+
+function hashBytes(buffer: Buffer, start: number, end: number): number {
+  let hash = 0;
+  for (let index = start; index < end; index++) hash = (Math.imul(hash, 31) + buffer[index]) | 0;
+  return hash;
+}
+
 /** Streaming tokenizer: feed Buffers to write(), then close(). Handlers may throw; the error propagates. */
 export class XmlTokenizer {
   /** While true, text and CDATA inside elements are decoded and passed to onText; otherwise skipped. */
@@ -89,6 +172,12 @@ export class XmlTokenizer {
   onOpen: (localName: string, attributes: Record<string, string>) => void = () => undefined;
   onClose: () => void = () => undefined;
   onText: (text: string) => void = () => undefined;
+  /**
+   * While set, text inside elements is parsed as whitespace-separated numbers straight from the bytes and appended
+   * here (onText is not called); numbersOk turns false on a token that is not a number.
+   */
+  captureNumbers: number[] | undefined = undefined;
+  numbersOk = true;
   /** The whole DOCTYPE declaration, internal subset included. */
   onDoctype: (doctype: string) => void = () => undefined;
 
@@ -102,7 +191,8 @@ export class XmlTokenizer {
   private countedTo = 0;
   private lineNumber = 1;
   private lineStart = 0;
-  private readonly stack: string[] = [];
+  private readonly stack: NameEntry[] = [];
+  private readonly names = new Map<number, NameEntry>();
   private rootSeen = false;
   private started = false;
   private closed = false;
@@ -186,7 +276,7 @@ export class XmlTokenizer {
     this.position = this.total;
     if (this.stack.length > 0)
       throw new XmlSyntaxError(
-        `unexpected end of document: unclosed tag <${this.stack[this.stack.length - 1]}>`,
+        `unexpected end of document: unclosed tag <${this.stack[this.stack.length - 1].qualified}>`,
         this.line,
       );
     if (!this.rootSeen) throw new XmlSyntaxError('document has no root element', this.line);
@@ -199,8 +289,13 @@ export class XmlTokenizer {
       if (buffer[index] !== LT) {
         let end = buffer.indexOf(LT, index);
         if (end < 0) {
-          if (!final && length - index < TEXT_FLUSH_BYTES) return index;
-          end = final ? length : this.safeTextEnd(buffer, index, length);
+          if (final) end = length;
+          else if (this.captureNumbers !== undefined && this.stack.length > 0) {
+            // Numbers: hand over whole tokens, carry the last (maybe cut) one.
+            end = length;
+            while (end > index && !isSpace(buffer[end - 1])) end--;
+          } else if (length - index < TEXT_FLUSH_BYTES) return index;
+          else end = this.safeTextEnd(buffer, index, length);
           if (end <= index) return index;
         }
         this.text(buffer, index, end);
@@ -214,13 +309,13 @@ export class XmlTokenizer {
         if (gt < 0) return index;
         let nameEnd = gt;
         while (nameEnd > index + 2 && isSpace(buffer[nameEnd - 1])) nameEnd--;
-        const name = buffer.toString('utf8', index + 2, nameEnd);
         const open = this.stack.pop();
-        if (open !== name) {
+        if (open === undefined || !sameBytes(open.bytes, buffer, index + 2, nameEnd)) {
+          const name = buffer.toString('utf8', index + 2, nameEnd);
           this.fail(
             open === undefined
               ? `unexpected close tag </${name}>`
-              : `unexpected close tag </${name}> (expected </${open}>)`,
+              : `unexpected close tag </${name}> (expected </${open.qualified}>)`,
             gt,
           );
         }
@@ -263,11 +358,22 @@ export class XmlTokenizer {
       }
       return;
     }
-    if (!this.captureText) return;
+    const numbers = this.captureNumbers;
+    if (!this.captureText && numbers === undefined) return;
     this.position = this.base + start;
-    const raw = buffer.toString('utf8', start, end);
     const amp = buffer.indexOf(AMP, start);
-    this.onText(amp >= 0 && amp < end ? decodeEntities(raw, this.line) : raw);
+    if (numbers !== undefined && (amp < 0 || amp >= end)) {
+      if (!parseNumberBytes(buffer, start, end, numbers)) this.numbersOk = false;
+      return;
+    }
+    const raw = buffer.toString('utf8', start, end);
+    this.deliver(amp >= 0 && amp < end ? decodeEntities(raw, this.line) : raw);
+  }
+
+  private deliver(text: string): void {
+    if (this.captureNumbers !== undefined) {
+      if (!parseNumberText(text, this.captureNumbers)) this.numbersOk = false;
+    } else this.onText(text);
   }
 
   /** `<!--`, `<![CDATA[` or `<!DOCTYPE`; returns the index after it, or -1 when incomplete. */
@@ -284,9 +390,9 @@ export class XmlTokenizer {
       const end = buffer.indexOf(']]>', index + 9);
       if (end < 0) return -1;
       if (this.stack.length === 0) this.fail('CDATA outside the root element', index);
-      if (this.captureText) {
+      if (this.captureText || this.captureNumbers !== undefined) {
         this.position = this.base + index;
-        this.onText(buffer.toString('utf8', index + 9, end));
+        this.deliver(buffer.toString('utf8', index + 9, end));
       }
       return end + 3;
     }
@@ -312,6 +418,21 @@ export class XmlTokenizer {
     return this.fail('malformed declaration after "<!"', index);
   }
 
+  /** The interned strings of a name (tag and attribute names repeat: decode each once). */
+  private intern(buffer: Buffer, start: number, end: number, colon: number, hash: number): NameEntry {
+    const key = (hash ^ (end - start)) | 0;
+    const known = this.names.get(key);
+    if (known !== undefined && sameBytes(known.bytes, buffer, start, end)) return known;
+    const qualified = buffer.toString('utf8', start, end);
+    const entry: NameEntry = {
+      bytes: Buffer.from(buffer.subarray(start, end)),
+      qualified,
+      local: colon < 0 ? qualified : buffer.toString('utf8', colon + 1, end),
+    };
+    if (known === undefined && this.names.size < 4096) this.names.set(key, entry);
+    return entry;
+  }
+
   /** A start tag (or empty-element tag) at `index`; returns the index after it, or -1 when incomplete. */
   private startTag(buffer: Buffer, index: number): number {
     const length = buffer.length;
@@ -319,16 +440,17 @@ export class XmlTokenizer {
       this.fail('disallowed character at the start of a tag name', index + 1);
     let cursor = index + 1;
     let colon = -1;
+    let hash = 0;
     for (; cursor < length; cursor++) {
       const code = buffer[cursor];
       if (code === GT || code === SLASH || isSpace(code)) break;
+      hash = (Math.imul(hash, 31) + code) | 0;
       if (code === COLON && colon < 0) colon = cursor;
       if (code === LT || code === QUOTE || code === APOS || code === EQUALS)
         this.fail('disallowed character in a tag name', cursor);
     }
     if (cursor >= length) return -1;
-    const qualified = buffer.toString('utf8', index + 1, cursor);
-    const local = colon < 0 ? qualified : buffer.toString('utf8', colon + 1, cursor);
+    const entry = this.intern(buffer, index + 1, cursor, colon, hash);
     const attributes: Record<string, string> = {};
     let selfClosing = false;
     for (;;) {
@@ -353,7 +475,7 @@ export class XmlTokenizer {
       }
       if (cursor >= length) return -1;
       if (cursor === nameStart) this.fail('disallowed character in an attribute name', cursor);
-      const name = buffer.toString('utf8', nameStart, cursor);
+      const name = this.intern(buffer, nameStart, cursor, -1, hashBytes(buffer, nameStart, cursor)).qualified;
       while (cursor < length && isSpace(buffer[cursor])) cursor++;
       if (cursor >= length) return -1;
       if (buffer[cursor] !== EQUALS) this.fail(`attribute ${name} without a value`, cursor);
@@ -390,8 +512,8 @@ export class XmlTokenizer {
       this.rootSeen = true;
     }
     this.position = this.base + cursor;
-    this.stack.push(qualified);
-    this.onOpen(local, attributes);
+    this.stack.push(entry);
+    this.onOpen(entry.local, attributes);
     if (selfClosing) {
       this.stack.pop();
       this.onClose();

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { XmlSyntaxError, XmlTokenizer, decodeEntities } from '../../../../server/tiler/stages/xml-tokenizer';
+import {
+  XmlSyntaxError,
+  XmlTokenizer,
+  decodeEntities,
+  parseNumberBytes,
+} from '../../../../server/tiler/stages/xml-tokenizer';
 
 type Event =
   ['open', string, Record<string, string>, number] | ['close'] | ['text', string] | ['doctype', string];
@@ -135,5 +140,59 @@ describe('xml-tokenizer', () => {
 
   it('decodes the five predefined entities and decimal and hexadecimal character references', () => {
     expect(decodeEntities('&amp;&lt;&gt;&quot;&apos;&#233;&#x1D11E;', 1)).toBe('&<>"\'é𝄞');
+  });
+
+  it('parses numbers from bytes exactly as JavaScript parses their text, slow forms included', () => {
+    const tokens = [
+      '458900.123',
+      '-5438400.5',
+      '+0.1',
+      '.5',
+      '1.',
+      '-0',
+      '123456789012345678',
+      '1e3',
+      '2.5E-2',
+      '0.30000000000000004',
+      '99.99999999999999',
+      '12345.678901234567',
+      '0x10',
+    ];
+    const out: number[] = [];
+    const text = ` ${tokens.join(' \n\t')}  `;
+    expect(parseNumberBytes(Buffer.from(text), 0, text.length, out)).toBe(true);
+    expect(out).toEqual(tokens.map((token) => Number(token)));
+    expect(Object.is(out[5], -0)).toBe(true);
+    const bad: number[] = [];
+    expect(parseNumberBytes(Buffer.from('1 2 x 3'), 0, 7, bad)).toBe(false);
+    expect(bad).toEqual([1, 2, 3]);
+  });
+
+  it('captures numbers straight from the bytes whatever the chunk boundaries, entities and CDATA included', () => {
+    const values = Array.from({ length: 5000 }, (_, index) => (index * 7919.123) % 1e6);
+    const xml = `<r><posList>${values.join(' ')}</posList><pos> 1&#x20;2 <![CDATA[3]]> </pos><pos>4 5 six</pos></r>`;
+    for (const size of [1, 13, 4096, 1 << 20]) {
+      const tokenizer = new XmlTokenizer();
+      const lists: Array<{ numbers: number[]; ok: boolean }> = [];
+      tokenizer.onOpen = (name) => {
+        if (name === 'r') return;
+        tokenizer.captureNumbers = [];
+        tokenizer.numbersOk = true;
+      };
+      tokenizer.onClose = () => {
+        if (tokenizer.captureNumbers)
+          lists.push({ numbers: tokenizer.captureNumbers, ok: tokenizer.numbersOk });
+        tokenizer.captureNumbers = undefined;
+      };
+      const bytes = Buffer.from(xml);
+      for (let start = 0; start < bytes.length; start += size)
+        tokenizer.write(bytes.subarray(start, start + size));
+      tokenizer.close();
+      expect(lists).toEqual([
+        { numbers: values, ok: true },
+        { numbers: [1, 2, 3], ok: true },
+        { numbers: [4, 5], ok: false },
+      ]);
+    }
   });
 });
