@@ -75,6 +75,28 @@ describe('ogc clients', () => {
       );
       expect(printedIds(output)).toEqual([1, 3, 6, 8]);
     });
+
+    it('sends a compound -where to the server as a cql-text filter', async () => {
+      const { stderr, stdout } = await run(
+        'ogrinfo',
+        [
+          '--config',
+          'CPL_DEBUG',
+          'ON',
+          '-ro',
+          '-al',
+          '-q',
+          '-where',
+          "category = 'park' AND visits > 1",
+          `OAPIF:${server.base}`,
+          'places',
+        ],
+        { timeout: 60_000 },
+      );
+      // Parks: Alpha (3 visits), Gamma (1), Zeta (2), Theta (0).
+      expect(printedIds(stdout)).toEqual([1, 6]);
+      expect(stderr).toMatch(/items\?[^\n]*filter=[^\n]*filter-lang=cql-text/);
+    });
   });
 
   describe('OWSLib', () => {
