@@ -211,15 +211,15 @@ export class XmlTokenizer {
 
   private countLines(to: number): void {
     if (to <= this.countedTo) return;
-    const buffer = this.buffer;
-    const end = to - this.base;
-    let index = this.countedTo - this.base;
-    if (index < 0) index = 0;
+    const from = Math.max(0, this.countedTo - this.base);
+    // A view bounded at `to`, so that a long stretch without newlines is not searched to the buffer's end each time.
+    const view = this.buffer.subarray(from, to - this.base);
+    let index = 0;
     for (;;) {
-      const newline = buffer.indexOf(NEWLINE, index);
-      if (newline < 0 || newline >= end) break;
+      const newline = view.indexOf(NEWLINE, index);
+      if (newline < 0) break;
       this.lineNumber++;
-      this.lineStart = this.base + newline + 1;
+      this.lineStart = this.base + from + newline + 1;
       index = newline + 1;
     }
     this.countedTo = to;
@@ -361,13 +361,14 @@ export class XmlTokenizer {
     const numbers = this.captureNumbers;
     if (!this.captureText && numbers === undefined) return;
     this.position = this.base + start;
-    const amp = buffer.indexOf(AMP, start);
-    if (numbers !== undefined && (amp < 0 || amp >= end)) {
+    // Bounded search: indexOf on the whole buffer would scan to its end for every text without '&'.
+    const entities = buffer.subarray(start, end).indexOf(AMP) >= 0;
+    if (numbers !== undefined && !entities) {
       if (!parseNumberBytes(buffer, start, end, numbers)) this.numbersOk = false;
       return;
     }
     const raw = buffer.toString('utf8', start, end);
-    this.deliver(amp >= 0 && amp < end ? decodeEntities(raw, this.line) : raw);
+    this.deliver(entities ? decodeEntities(raw, this.line) : raw);
   }
 
   private deliver(text: string): void {
