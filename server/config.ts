@@ -43,6 +43,11 @@ const ENVIRONMENT_SCHEMA = z.object({
     .min(1)
     .max(100_000)
     .default(1000),
+  NGSI_LD_PROFILE: z
+    .enum(['standard', 'orion-ld', 'scorpio', 'stellio'], {
+      message: "expected 'standard', 'orion-ld', 'scorpio' or 'stellio'",
+    })
+    .default('standard'),
   PLAZA_SIMULATOR: ON_OFF.prefault('on'),
   PLAZA_SIMULATOR_RATE: z.coerce
     .number({ message: 'expected a number' })
@@ -104,6 +109,9 @@ export interface PlazaConfig {
     historyRetentionDays: number;
     /** The largest `limit` a query may ask for (default 1000; more answers 403 TooManyResults). */
     maxLimit: number;
+    /** Compatibility profile: behave like Orion-LD, Scorpio or Stellio where they differ (default standard; the
+     * others bring their own default and maximum limits). */
+    profile: 'standard' | 'orion-ld' | 'scorpio' | 'stellio';
   };
   /** Whether the demo sensor simulator runs (default on). */
   simulator: boolean;
@@ -164,7 +172,11 @@ export function parseConfig(
       context: env.NGSI_LD_CONTEXT,
       token: env.NGSI_LD_TOKEN,
     },
-    broker: { historyRetentionDays: env.NGSI_LD_HISTORY_RETENTION_DAYS, maxLimit: env.NGSI_LD_MAX_LIMIT },
+    broker: {
+      historyRetentionDays: env.NGSI_LD_HISTORY_RETENTION_DAYS,
+      maxLimit: env.NGSI_LD_MAX_LIMIT,
+      profile: env.NGSI_LD_PROFILE,
+    },
     simulator: env.PLAZA_SIMULATOR,
     simulatorRate: env.PLAZA_SIMULATOR_RATE,
     live: {

@@ -7,6 +7,7 @@ import { ContextResolver, type ContextResolverOptions } from '../context';
 import { EntityService } from '../entities';
 import { BrokerStore } from '../store';
 import { SubscriptionService, type SubscriptionServiceOptions } from '../subscriptions';
+import { brokerProfile } from '../profiles';
 import { registerBrokerRoutes } from './routes';
 
 /** Options of {@link createNgsiLdBrokerModule} beyond the configuration (tests, benchmarks). */
@@ -61,6 +62,7 @@ export function createNgsiLdBrokerModule(
   return {
     name: 'ngsi-ld-broker',
     async register(app, context) {
+      const profile = brokerProfile(config.broker.profile, config.broker.maxLimit);
       store = new BrokerStore(directory);
       contexts = new ContextResolver(options.contexts);
       entities = new EntityService(store);
@@ -86,8 +88,9 @@ export function createNgsiLdBrokerModule(
             entities: entities!,
             subscriptions: subscriptions!,
             contexts: contexts!,
-            defaultLimit: options.defaultLimit ?? 20,
-            maxLimit: config.broker.maxLimit,
+            defaultLimit: options.defaultLimit ?? profile.defaultLimit,
+            maxLimit: profile.maxLimit,
+            profile,
             bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
           }),
         { prefix: NGSI_LD_BASE_PATH },

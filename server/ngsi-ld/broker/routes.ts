@@ -3,12 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Geometry } from 'geojson';
-import { sendProblem, toProblem, type ApiError } from '../../http/errors';
+import { ApiError, sendProblem, toProblem } from '../../http/errors';
 import type { ContextResolver, NgsiLdContext } from '../context';
 import { checkEntityId, expandTypes, readEntityInput, type StoredAttribute } from '../entity';
 import type { EntityService } from '../entities';
 import { compileQuery } from '../entity-query';
-import { badRequestData, invalidRequest, ngsiLdError, resourceNotFound } from '../errors';
+import { badRequestData, errorTypeUri, invalidRequest, ngsiLdError, resourceNotFound } from '../errors';
+import { brokerProfile, type BrokerProfile } from '../profiles';
 import { geoFilterBox, matchesGeoQuery, parseGeoQuery, type GeoQueryInput } from '../geo-query';
 import { renderEntity, renderFeature, type EntityFormat, type RenderOptions } from '../render';
 import type { EntityFilter } from '../store';
@@ -39,6 +40,8 @@ export interface BrokerRoutesOptions {
   maxLimit: number;
   /** Largest request body, bytes; beyond it 413. */
   bodyLimit: number;
+  /** The compatibility profile (default standard): consulted where brokers differ. */
+  profile?: BrokerProfile;
 }
 
 const BASE = '/ngsi-ld/v1';
@@ -96,6 +99,22 @@ export async function registerBrokerRoutes(
   options: BrokerRoutesOptions,
 ): Promise<void> {
   const { entities, subscriptions, contexts } = options;
+  const profile = options.profile ?? brokerProfile('standard', options.maxLimit);
+  /** Profile rules on query parameters: pick/omit (Orion-LD has none), whole-metre near (Stellio). */
+  const checkProfileParameters = (parameters: Record<string, string | undefined>) => {
+    if (!profile.pickOmit) {
+      for (const name of ['pick', 'omit']) {
+        if (parameters[name] !== undefined)
+          throw badRequestData(`Invalid URI parameter: '${name}' is not supported by this broker`);
+      }
+    }
+    if (
+      profile.wholeMetreNear &&
+      parameters.georel !== undefined &&
+      /Distance==\d*\.\d*/.test(parameters.georel)
+    )
+      throw badRequestData(`georel '${parameters.georel}': distances must be whole metres`);
+  };
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -233,6 +252,7 @@ export async function registerBrokerRoutes(
     const id = checkEntityId(request.params.id, 'entity id');
     rejectUnsupported(parameters);
     const media = negotiate(request, true);
+    checkProfileParameters(parameters);
     const render = readRenderOptions(parameters, context, media);
     const entity = entities.getEntity(tenant, id);
     if (
@@ -250,6 +270,7 @@ export async function registerBrokerRoutes(
         geometryProperty: render.geometryProperty,
         featureContext: context.bodyContext(),
       });
+      if (profile.omitAbsentGeometry && feature.geometry === null) delete feature.geometry;
       return sendGeoJson(request, reply, context, feature);
     }
     return sendCompacted(reply, media, context, renderEntity(entity, context, render));
@@ -712,7 +733,8 @@ export async function registerBrokerRoutes(
     },
   ): Promise<FastifyReply> {
     rejectUnsupported(parameters);
-    const { limit, offset, count } = readPage(parameters, options);
+    checkProfileParameters({ ...parameters, georel: selection.geo.georel as string | undefined });
+    const { limit, offset, count } = readPage(parameters, { ...options, limitError: profile.limitError });
     const render = readRenderOptions({ ...parameters, attrs: selection.attrs }, context, media);
     const geoQuery = parseGeoQuery(selection.geo, context);
     const filter: EntityFilter = {};
@@ -771,19 +793,28 @@ export async function registerBrokerRoutes(
       !filter.geo &&
       !local
     ) {
-      throw badRequestData(
+      throw new ApiError(
+        400,
         'too broad query: give at least one of type, id, idPattern, attrs, q, a geo-query or local=true',
+        { type: errorTypeUri('BadRequestData'), title: profile.tooBroadTitle },
       );
     }
     const store = entities.store.tenant(tenant, false);
     const page = store.queryEntities(filter, { limit, offset, count });
     if (count) reply.header('NGSILD-Results-Count', String(page.count));
     if (media === 'application/geo+json') {
-      const features = page.entities.map((entity) =>
-        renderFeature(entity, context, { ...render, geometryProperty: render.geometryProperty }),
-      );
+      const perFeature = profile.geoJsonContext === 'feature';
+      const features = page.entities.map((entity) => {
+        const feature = renderFeature(entity, context, {
+          ...render,
+          geometryProperty: render.geometryProperty,
+          featureContext: perFeature ? context.bodyContext() : undefined,
+        });
+        if (profile.omitAbsentGeometry && feature.geometry === null) delete feature.geometry;
+        return feature;
+      });
       const collection: Record<string, unknown> = { type: 'FeatureCollection', features };
-      return sendGeoJson(reply.request, reply, context, collection);
+      return sendGeoJson(reply.request, reply, context, collection, !perFeature);
     }
     return sendCompacted(
       reply,
@@ -819,7 +850,12 @@ function unique<T>(value: T, index: number, all: T[]): boolean {
 
 function readPage(
   parameters: Record<string, string | undefined>,
-  options: { defaultLimit: number; maxLimit: number },
+  options: {
+    defaultLimit: number;
+    maxLimit: number;
+    /** The profile's error above the maximum (default 403 TooManyResults). */
+    limitError?: (limit: number, maxLimit: number) => ApiError;
+  },
 ) {
   const limitText = parameters.limit;
   const offsetText = parameters.offset;
@@ -833,6 +869,7 @@ function readPage(
     throw badRequestData(`offset '${offsetText}' is not a whole number >= 0`);
   const limit = limitText === undefined ? options.defaultLimit : Number(limitText);
   if (limit > options.maxLimit) {
+    if (options.limitError) throw options.limitError(limit, options.maxLimit);
     throw ngsiLdError(
       'TooManyResults',
       `limit ${limit} is above this broker's maximum of ${options.maxLimit}; page with offset`,
@@ -920,12 +957,16 @@ function sendGeoJson(
   reply: FastifyReply,
   context: NgsiLdContext,
   body: Record<string, unknown>,
+  /** Whether a FeatureCollection carries the @context (false where each Feature does). */
+  collectionContext = true,
 ): FastifyReply {
   const prefer = request.headers.prefer;
   if (typeof prefer === 'string' && /body=json/.test(prefer)) {
     delete body['@context'];
+    if (Array.isArray(body.features))
+      for (const feature of body.features as Array<Record<string, unknown>>) delete feature['@context'];
     reply.header('link', context.linkHeader());
-  } else if (body.type === 'FeatureCollection') {
+  } else if (body.type === 'FeatureCollection' && collectionContext) {
     body['@context'] = context.bodyContext();
   }
   return reply.code(200).type('application/geo+json').send(body);
