@@ -2,7 +2,7 @@
 // live layer code (src/layers/live-drawing.ts, primitive collections) and by Cesium's Entity API side by side in
 // headless Chromium (SwiftShader), plus the time from navigation to the first building tile in the real app.
 // Prints figures and ratios; never fails on timing; bounded to a few minutes.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import Fastify from 'fastify';
@@ -106,7 +106,11 @@ async function measureLayer(
     const error = await page.evaluate(() => window.plazaBench.error);
     if (error || watch.pageErrors.length > 0)
       throw new Error(`${mode} ${count}: ${error ?? watch.pageErrors[0]}`);
-    const setupMs = await page.evaluate(() => window.plazaBench.setupMs);
+    const { setupMs, drawn } = await page.evaluate(() => ({
+      setupMs: window.plazaBench.setupMs,
+      drawn: window.plazaBench.drawn,
+    }));
+    if (drawn !== count) throw new Error(`${mode} ${count}: the layer drew ${drawn} entities`);
 
     await page.waitForTimeout(WARM_UP_MS);
     await page.evaluate(() => (window.plazaBench.updateMs = []));
@@ -260,6 +264,12 @@ function printLayerTable(results: LayerFigures[]): void {
     }
   }
   console.log(
+    'first draw ms: main-thread time to create all points; update ms: main-thread time of one once-a-second ' +
+      'update (layer code); script s/s and JS heap (after GC): Chrome DevTools Performance metrics over ' +
+      `${WINDOW_MS / 1000} s of on-demand rendering as Plaza ships; frame ms: requestAnimationFrame intervals over ` +
+      `${FRAME_WINDOW_MS / 1000} s of continuous rendering.`,
+  );
+  console.log(
     '\nEntity API / Plaza (higher = Plaza better):\n| N | script s/s | update ms | JS heap | frame p50 |',
   );
   console.log('|---|---|---|---|---|');
@@ -288,14 +298,20 @@ function printLayerTable(results: LayerFigures[]): void {
 }
 
 async function main(): Promise<void> {
+  if (ONLY !== undefined && ONLY !== 'layers' && ONLY !== 'first-tile') {
+    throw new Error(`--only=${ONLY}: expected --only=layers or --only=first-tile`);
+  }
   const started = performance.now();
   const temporary = mkdtempSync(join(tmpdir(), 'plaza-bench-viewer-'));
   const harnessDirectory = join(temporary, 'harness');
+  mkdirSync(harnessDirectory);
   let browser: Browser | undefined;
   const server = Fastify({ logger: false });
   try {
-    console.log('building the harness page (Vite, Plaza createViewer + live-drawing) ...');
-    await buildHarness(harnessDirectory);
+    if (ONLY !== 'first-tile') {
+      console.log('building the harness page (Vite, Plaza createViewer + live-drawing) ...');
+      await buildHarness(harnessDirectory);
+    }
     void server.register(fastifyStatic, { root: harnessDirectory, index: ['index.html'] });
     const baseUrl = await server.listen({ port: 0, host: '127.0.0.1' });
     browser = await launchBrowser();
