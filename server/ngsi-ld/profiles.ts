@@ -27,6 +27,8 @@ export interface BrokerProfile {
   omitAbsentGeometry: boolean;
   /** Whether `near` distances must be whole metres (Stellio). */
   wholeMetreNear: boolean;
+  /** Whether entity query pages carry a `Link: <…>; rel="next"` while more follow (Scorpio, Stellio). */
+  nextLinks: boolean;
 }
 
 const tooManyResults = (detail: string, typeSuffix = '') =>
@@ -53,6 +55,7 @@ export function brokerProfile(name: BrokerProfileName = 'standard', standardMaxL
         geoJsonContext: 'collection',
         omitAbsentGeometry: false,
         wholeMetreNear: false,
+        nextLinks: false,
       };
     case 'orion-ld':
       // Orion-LD 1.7.0: 20 / 1000, 400 BadRequestData above it, per-Feature @context, no pick/omit.
@@ -70,6 +73,7 @@ export function brokerProfile(name: BrokerProfileName = 'standard', standardMaxL
         geoJsonContext: 'feature',
         omitAbsentGeometry: false,
         wholeMetreNear: false,
+        nextLinks: false,
       };
     case 'scorpio':
       // Scorpio (2024-10): 50 / 1000, 403 with a trailing space in the type URI, collection-level @context,
@@ -84,6 +88,7 @@ export function brokerProfile(name: BrokerProfileName = 'standard', standardMaxL
         geoJsonContext: 'collection',
         omitAbsentGeometry: true,
         wholeMetreNear: false,
+        nextLinks: true,
       };
     case 'stellio':
       // Stellio: 30 / 100, 403 TooManyResults, per-Feature @context, whole metres only in `near`.
@@ -98,6 +103,7 @@ export function brokerProfile(name: BrokerProfileName = 'standard', standardMaxL
         geoJsonContext: 'feature',
         omitAbsentGeometry: false,
         wholeMetreNear: true,
+        nextLinks: true,
       };
   }
 }

@@ -142,7 +142,9 @@ export function sendCompacted(
       : { ...(body as object), '@context': contextValue };
     return reply.type('application/ld+json').send(withContext);
   }
-  reply.header('link', context.linkHeader());
+  // Keep a paging link (rel="next") the query set before.
+  const existing = reply.getHeader('link');
+  reply.header('link', existing ? `${String(existing)}, ${context.linkHeader()}` : context.linkHeader());
   return reply.type(media).send(body);
 }
 

@@ -800,8 +800,17 @@ export async function registerBrokerRoutes(
       );
     }
     const store = entities.store.tenant(tenant, false);
-    const page = store.queryEntities(filter, { limit, offset, count });
+    const nextLinks = profile.nextLinks && reply.request.method === 'GET';
+    // A next link needs to know whether more entities follow: ask the store for one more than the page.
+    const page = store.queryEntities(filter, { limit: nextLinks ? limit + 1 : limit, offset, count });
     if (count) reply.header('NGSILD-Results-Count', String(page.count));
+    if (nextLinks && page.entities.length > limit) {
+      page.entities = page.entities.slice(0, limit);
+      const next = new URL(reply.request.url, 'http://broker');
+      next.searchParams.set('offset', String(offset + limit));
+      next.searchParams.set('limit', String(limit));
+      reply.header('link', `<${next.pathname}${next.search}>; rel="next"; type="application/ld+json"`);
+    }
     if (media === 'application/geo+json') {
       const perFeature = profile.geoJsonContext === 'feature';
       const features = page.entities.map((entity) => {
@@ -965,7 +974,8 @@ function sendGeoJson(
     delete body['@context'];
     if (Array.isArray(body.features))
       for (const feature of body.features as Array<Record<string, unknown>>) delete feature['@context'];
-    reply.header('link', context.linkHeader());
+    const existing = reply.getHeader('link');
+    reply.header('link', existing ? `${String(existing)}, ${context.linkHeader()}` : context.linkHeader());
   } else if (body.type === 'FeatureCollection' && collectionContext) {
     body['@context'] = context.bodyContext();
   }

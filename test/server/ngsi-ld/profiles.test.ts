@@ -83,6 +83,25 @@ describe.each(BROKER_PROFILE_NAMES)('broker profile %s', (profile) => {
     expect(above.body.type).toBe(expected.type);
   });
 
+  it('links the next page while more follow when it is Scorpio or Stellio', async () => {
+    const first = await fetch(`${broker}/entities?type=${TYPE}&limit=50`);
+    const last = await fetch(`${broker}/entities?type=${TYPE}&limit=50&offset=100`);
+    expect(((await last.json()) as unknown[]).length).toBe(SENSOR_COUNT + 1 - 100);
+    if (profile === 'scorpio' || profile === 'stellio') {
+      const link = first.headers.get('link') ?? '';
+      const next = /<([^>]*)>;\s*rel="next"/.exec(link);
+      expect(next).not.toBeNull();
+      // The context link stays beside it.
+      expect(link).toContain('rel="http://www.w3.org/ns/json-ld#context"');
+      const nextPage = (await (await fetch(`${plaza.url}${next![1]}`)).json()) as Array<{ id: string }>;
+      expect(nextPage).toHaveLength(50);
+      expect(new URL(next![1], plaza.url).searchParams.get('offset')).toBe('50');
+      expect(last.headers.get('link') ?? '').not.toContain('rel="next"');
+    } else {
+      expect(first.headers.get('link') ?? '').not.toContain('rel="next"');
+    }
+  });
+
   it('refuses an unfiltered query, titled "Too broad query" by Orion-LD', async () => {
     const answer = await get('/entities');
     expect(answer.status).toBe(400);
