@@ -181,7 +181,7 @@ export function createFacadeModule(config: PlazaConfig, options: FacadeModuleOpt
   const collectionsFor = async (request: FastifyRequest): Promise<FacadeCollections> => {
     const source = single(request.query as Query, 'source');
     if (source === undefined) return localCollections(baseUrlOf(request));
-    return remoteCollectionsOf(source.trim().replace(/\/+$/, ''), baseUrlOf(request));
+    return guard(() => remoteCollectionsOf(source.trim().replace(/\/+$/, ''), baseUrlOf(request)));
   };
 
   const linkHeader = (url: string) =>

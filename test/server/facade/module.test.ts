@@ -33,7 +33,10 @@ const kiosk = (id: string) => `urn:ngsi-ld:kiosks:${id}`;
 
 beforeAll(async () => {
   remote = await startFacadeTestServer();
-  server = await startFacadeTestServer({ remotes: [`${remote.origin}/ogc`] });
+  server = await startFacadeTestServer({
+    // A configured remote that has no OGC API, and one where nothing listens (port 9, discard).
+    remotes: [`${remote.origin}/ogc`, `${remote.origin}/missing`, 'http://127.0.0.1:9/ogc'],
+  });
   // The broker holds the same kiosks, upserted by the facade's own upsert in batches of two.
   const directory = mkdtempSync(join(tmpdir(), 'plaza-facade-upsert-'));
   writeFileSync(join(directory, 'kiosks.geojson'), JSON.stringify(KIOSKS));
@@ -335,6 +338,13 @@ describe('facade module', () => {
       );
       expect(refused.status).toBe(403);
       expect(refused.body.type).toBe('https://uri.etsi.org/ngsi-ld/errors/AccessDenied');
+    }
+    for (const broken of [`${remote.origin}/missing`, 'http://127.0.0.1:9/ogc']) {
+      const answer = await getJson(
+        `${server.facade}/entities?type=kiosks&source=${encodeURIComponent(broken)}`,
+      );
+      expect(answer.status).toBe(502);
+      expect(answer.body.type).toBe('https://uri.etsi.org/ngsi-ld/errors/BadGateway');
     }
     // The remote server itself has no remotes configured.
     const unconfigured = await getJson(`${remote.facade}/types?source=${source}`);
