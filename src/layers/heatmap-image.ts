@@ -117,6 +117,7 @@ export async function renderAggregationImage(
           radius: options.radiusMetres,
           coverage: 0.92,
           colorDomain: options.colorDomain,
+          colorScaleType: 'quantize',
           colorRange: options.colorRange,
           updateTriggers: { getColorWeight: points.map((point) => point[2]).join(',') },
         }),

@@ -2,11 +2,12 @@
 import type { Viewer } from 'cesium';
 
 /**
- * Asks the viewer for frames until the globe reports all tiles loaded three checks in a row (or `maximumMs`, default
- * 30 s, has passed), so that newly added imagery fully appears even when each software-rendered frame is slow.
+ * Asks the viewer for frames for at least 3 s and until the globe reports all tiles loaded three checks in a row (or
+ * `maximumMs`, default 30 s, has passed), so that newly added imagery fully appears even when each software-rendered frame is slow.
  */
 export function requestRenderFor(viewer: Viewer, maximumMs = 30_000): void {
-  const until = Date.now() + maximumMs;
+  const started = Date.now();
+  const until = started + maximumMs;
   let settled = 0;
   const timer = setInterval(() => {
     if (viewer.isDestroyed() || Date.now() > until) {
@@ -14,7 +15,9 @@ export function requestRenderFor(viewer: Viewer, maximumMs = 30_000): void {
       return;
     }
     settled = viewer.scene.globe.tilesLoaded ? settled + 1 : 0;
-    if (settled >= 3) {
+    // The globe only starts loading a new layer's imagery in the frames after it was added: give it a few seconds
+    // before trusting tilesLoaded.
+    if (settled >= 3 && Date.now() - started > 3000) {
       clearInterval(timer);
       return;
     }

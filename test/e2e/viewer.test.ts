@@ -12,7 +12,8 @@ import { ensureDemoTwin } from '../../server/demo/ensure-demo-twin';
 import { createDemoDistrict } from '../../server/demo/city';
 import { launchBrowser, openWatchedPage, pixelAt, takeScreenshot, type PageWatch } from './browser';
 
-const BUILDINGS = 400;
+// The demo's default size: the server's demo layers (footprints, addresses) describe the same district.
+const BUILDINGS = 2400;
 const TOKEN = 'e2e-internal-token';
 const root = mkdtempSync(join(tmpdir(), 'plaza-viewer-'));
 const tilesetsDirectory = join(root, 'tilesets');
@@ -28,10 +29,11 @@ function cameraParameter(height = 450): string {
 async function open(
   query: string,
   viewport = { width: 1000, height: 700 },
+  ready = 'html[data-tileset-demo-city="ready"]',
 ): Promise<{ page: Page; watch: PageWatch }> {
   const opened = await openWatchedPage(browser, viewport);
   await opened.page.goto(`${plaza.url}/?${query}`);
-  await opened.page.waitForSelector('html[data-tileset-demo-city="ready"]', {
+  await opened.page.waitForSelector(ready, {
     state: 'attached',
     timeout: 150_000,
   });
@@ -312,6 +314,122 @@ describe('the viewer', () => {
     const after = await takeScreenshot(page, 'service-added');
     expect(changedShare(before, after, box)).toBeGreaterThan(0.05);
     expect(watch.pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('drapes the deck.gl aggregation in register with the globe, and raises operator alerts', async () => {
+    // Two loud sensors, 300 m east and 200 m north of the centre and the mirror image: a flipped or shifted overlay
+    // lands far from where they are.
+    const metresPerDegreeLatitude = 111_320;
+    const metresPerDegreeLongitude = metresPerDegreeLatitude * Math.cos((centre.latitude * Math.PI) / 180);
+    const offsets: Array<[number, number]> = [
+      [300, 200],
+      [-300, -200],
+    ];
+    for (const [index, [east, north]] of offsets.entries()) {
+      await brokerRequest('/entities', {
+        method: 'POST',
+        body: JSON.stringify({
+          id: `urn:ngsi-ld:NoiseLevelObserved:e2e-${index}`,
+          type: 'NoiseLevelObserved',
+          name: { type: 'Property', value: `Noise e2e ${index}` },
+          location: {
+            type: 'GeoProperty',
+            value: {
+              type: 'Point',
+              coordinates: [
+                centre.longitude + east / metresPerDegreeLongitude,
+                centre.latitude + north / metresPerDegreeLatitude,
+              ],
+            },
+          },
+          LAeq: { type: 'Property', value: 80, unitCode: '2N', observedAt: new Date().toISOString() },
+        }),
+      });
+    }
+    const height = 1200;
+    const { page, watch } = await open(
+      `role=operator&camera=${cameraParameter(height)}&layers=demo-city~0&overlay=NoiseLevelObserved.LAeq&hide=NoiseLevelObserved,AirQualityObserved`,
+      undefined,
+      'html[data-overlay-ready="NoiseLevelObserved.LAeq"]',
+    );
+    const box = await canvasBox(page);
+    const centreX = box.x + box.width / 2;
+    const centreY = box.y + box.height / 2;
+    // Cesium's 60° field of view spans the wider side of the canvas; the camera looks straight down from `height`.
+    const pixelsPerMetre = Math.max(box.width, box.height) / 2 / (height * Math.tan(Math.PI / 6));
+    const overlayRed = (png: PNG) => {
+      const sides = [
+        { x: 0, y: 0, count: 0 },
+        { x: 0, y: 0, count: 0 },
+      ];
+      for (let y = Math.ceil(box.y); y < box.y + box.height - 1; y += 2) {
+        for (let x = Math.ceil(box.x); x < box.x + box.width - 1; x += 2) {
+          const [r, g, b] = pixelAt(png, x, y);
+          if (r > g + 50 && r > b + 60) {
+            const side = sides[x >= centreX ? 0 : 1];
+            side.x += x;
+            side.y += y;
+            side.count++;
+          }
+        }
+      }
+      return sides;
+    };
+    let sides = overlayRed(await takeScreenshot(page, 'overlay'));
+    await expect
+      .poll(
+        async () => {
+          sides = overlayRed(await takeScreenshot(page, 'overlay'));
+          return Math.min(sides[0].count, sides[1].count);
+        },
+        { timeout: 60_000 },
+      )
+      .toBeGreaterThan(50);
+    // Hexagons are binned on a grid of 90 m radius: a sensor's hexagon centre lies within that radius of it.
+    const tolerance = 90 * pixelsPerMetre + 6;
+    for (const [index, [east, north]] of offsets.entries()) {
+      const side = sides[index];
+      const expectedX = centreX + east * pixelsPerMetre;
+      const expectedY = centreY - north * pixelsPerMetre;
+      expect(Math.hypot(side.x / side.count - expectedX, side.y / side.count - expectedY)).toBeLessThan(
+        tolerance,
+      );
+    }
+
+    await page.getByLabel('Alert sensor type').selectOption('NoiseLevelObserved');
+    await page.getByLabel('Alert value').selectOption('LAeq');
+    await page.getByLabel('Threshold').fill('70');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await expect
+      .poll(() => page.getByTestId('alert-log').textContent(), { timeout: 20_000 })
+      .toContain('Noise e2e 0');
+    expect(await page.getByTestId('alert-log').textContent()).toContain('Noise e2e 1');
+    await takeScreenshot(page, 'alerts');
+    expect(watch.pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('finds a building by its address and selects it', async () => {
+    const building = createDemoDistrict({ buildingCount: BUILDINGS }).buildings[7];
+    const { page } = await open(`camera=${cameraParameter(900)}`);
+    await page
+      .getByRole('combobox', { name: 'Search buildings, addresses, sensors' })
+      .fill(`${building.address.street} ${building.address.houseNumber}`);
+    await expect
+      .poll(() => page.getByRole('listbox', { name: 'Search results' }).getByRole('option').count(), {
+        timeout: 20_000,
+      })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(() =>
+        page.getByRole('listbox', { name: 'Search results' }).getByRole('option').first().textContent(),
+      )
+      .toContain(building.id);
+    await page.getByRole('combobox', { name: 'Search buildings, addresses, sensors' }).press('Enter');
+    await expect
+      .poll(() => page.getByTestId('selected-id').textContent(), { timeout: 60_000 })
+      .toBe(building.id);
     await page.close();
   });
 
