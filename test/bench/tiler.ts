@@ -1,7 +1,7 @@
 // Benchmark (`npm run bench:tiler`): Plaza's tiler vs citygml-to-3dtiles@0.1.6 on the same CityGML inputs, each in
 // its own child process under /usr/bin/time -v: wall time, CPU time, peak RSS, output size and the ratios.
 // Prints figures, never fails on timing. Sizes: BENCH_TILER_SIZES (default 1000,5000 with the peer) and
-// BENCH_TILER_PLAZA_ONLY_SIZES (default 20000; Plaza alone, for memory flatness). Peer runs stop after 300 s.
+// BENCH_TILER_PLAZA_ONLY_SIZES (default 20000,100000; Plaza alone, for memory flatness). Peer runs stop after 300 s.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     const file = await writeDemoCity(size);
     if (file) inputs.push({ label: `demo city, ${size} buildings`, file, withPeer: true });
   }
-  for (const size of parseSizes(process.env.BENCH_TILER_PLAZA_ONLY_SIZES, [20000])) {
+  for (const size of parseSizes(process.env.BENCH_TILER_PLAZA_ONLY_SIZES, [20000, 100000])) {
     const file = await writeDemoCity(size);
     if (file) inputs.push({ label: `demo city, ${size} buildings`, file, withPeer: false });
   }
@@ -140,6 +140,7 @@ async function main(): Promise<void> {
     'input | MB | Plaza wall s | Plaza CPU s | Plaza MB/s per core | Plaza RSS MB | Plaza out MB | peer wall s | peer CPU s | peer RSS MB | peer out MB | wall ×peer | CPU ×peer | RSS ÷peer',
   );
   console.log('---|---|---|---|---|---|---|---|---|---|---|---|---|---');
+  const demoRss: Array<{ label: string; megabytes: number }> = [];
   for (const input of inputs) {
     const megabytes = statSync(input.file).size / 1e6;
     const plaza = timed(
@@ -213,6 +214,16 @@ async function main(): Promise<void> {
       ].join(' | '),
     );
     if (plaza.note) console.log(`  Plaza: ${plaza.note.slice(0, 160)}`);
+    if (input.label.startsWith('demo city') && plaza.exitCode === 0)
+      demoRss.push({ label: input.label.replace('demo city, ', ''), megabytes: plaza.maxRssMegabytes });
+  }
+  if (demoRss.length > 1) {
+    const smallest = demoRss[0].megabytes;
+    console.log(
+      `\nPlaza peak RSS over the demo city sizes: ${demoRss
+        .map((row) => `${row.label}: ${format(row.megabytes, 0)} MB`)
+        .join(', ')} (largest ÷ smallest: ${format(demoRss[demoRss.length - 1].megabytes / smallest, 2)})`,
+    );
   }
   console.log(
     '\nTargets (issue 3): ≥ 20× faster than the peer, ≤ 1/3 of its peak RSS, ≥ 50 MB/s of CityGML per core, RSS flat from ' +

@@ -1,6 +1,7 @@
 // Stage: stream CityGML 1.0/2.0/3.0 (plain or gzipped) with the byte-level XmlTokenizer, one city object member at a time, resolving
 // xlinks inside the member and, for targets elsewhere in the file, in a second streaming pass over just those ids.
 import { DataError } from '../errors';
+import { createCollector } from '../memory';
 import type { ConversionWarning } from '../errors';
 import { CITY_OBJECT_TYPES, THEMATIC_KINDS, defaultKindOf } from '../model';
 import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind } from '../model';
@@ -812,10 +813,14 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     };
 
     try {
+      const collect = createCollector();
+      let decoded = 0;
       for await (const chunk of readByteChunks(file, (bytes) => {
         if (!collectOnly) options.onBytes?.(bytes);
       })) {
         parser.write(chunk);
+        decoded += chunk.length;
+        collect(decoded);
       }
       parser.close();
     } catch (error) {

@@ -9,6 +9,7 @@ import { diagonalOf, unionBounds } from './build-quadtree';
 import type { MetadataSchema } from './metadata-schema';
 import type { GeographicBounds, MaterialTable, TriangulatedObject, TriangulatedSurface } from './triangulate';
 import { writeGlb } from './write-glb';
+import { COLLECT_EVERY_BYTES, collectGarbage, createCollector } from '../memory';
 
 /** Options of {@link writeTileset}. */
 export interface TilesetWriteOptions {
@@ -135,6 +136,8 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
     return bytes;
   };
 
+  // Tiles are built one at a time; a periodic full collection keeps the heap at that (see ../memory).
+  const collect = createCollector(COLLECT_EVERY_BYTES / 2);
   const writeNode = (node: QuadtreeNode): Record<string, unknown> => {
     const uri = `tiles/${node.level}-${node.x}-${node.y}.glb`;
     let objects: TriangulatedObject[];
@@ -162,6 +165,7 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
     });
     writeFileSync(path.join(options.outDirectory, uri), glb);
     bytes += glb.length;
+    collect(bytes);
     options.onTile?.(uris.length);
     const children = node.children.map(writeNode);
     // Padding depends on latitude, so the parent takes the union of its padded children to contain them exactly.
@@ -219,6 +223,10 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
     >();
     let first = true;
     let chunk = '';
+    // What the tiles left behind goes first; then one collection per few MB of records written.
+    collectGarbage();
+    const collectIds = createCollector(8 << 20);
+    let idBytes = 0;
     entries.forEach((entry, index) => {
       known.add(entry.id);
       const record: Record<string, unknown> = {
@@ -244,8 +252,9 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
       chunk += `${first ? '' : ','}${JSON.stringify(entry.id)}:${JSON.stringify(record)}`;
       first = false;
       if (chunk.length > 1 << 20) {
-        writeSync(descriptor, chunk);
+        idBytes += writeSync(descriptor, chunk);
         chunk = '';
+        collectIds(idBytes);
       }
     });
     for (const [id, parent] of parents) {
