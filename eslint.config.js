@@ -13,7 +13,15 @@ const CESIUM_ONLY_IN_VIEWER = {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'tilesets/', 'data/', 'test/artifacts/', '.svelte-kit/', '**/*.tmp.*'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'tilesets/',
+      'data/',
+      'test/artifacts/',
+      '.svelte-kit/',
+      '**/*.tmp.*',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
