@@ -151,6 +151,18 @@ export function decodeEntities(text: string, line: number): string {
   return out + text.slice(from);
 }
 
+/** Node's Buffer slicing methods, called directly (toString's encoding dispatch costs more than short slices). */
+interface SlicingBuffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/** Decodes UTF-8, through the cheaper Latin-1 path when `ascii` (every byte < 0x80, where both agree). */
+function decode(buffer: Buffer, start: number, end: number, ascii: boolean): string {
+  const slicing = buffer as unknown as SlicingBuffer;
+  return ascii ? slicing.latin1Slice(start, end) : slicing.utf8Slice(start, end);
+}
+
 function sameBytes(bytes: Buffer, buffer: Buffer, start: number, end: number): boolean {
   const length = bytes.length;
   if (end - start !== length) return false;
@@ -424,11 +436,13 @@ export class XmlTokenizer {
     const key = (hash ^ (end - start)) | 0;
     const known = this.names.get(key);
     if (known !== undefined && sameBytes(known.bytes, buffer, start, end)) return known;
-    const qualified = buffer.toString('utf8', start, end);
+    let high = 0;
+    for (let index = start; index < end; index++) high |= buffer[index];
+    const qualified = decode(buffer, start, end, high < 0x80);
     const entry: NameEntry = {
       bytes: Buffer.from(buffer.subarray(start, end)),
       qualified,
-      local: colon < 0 ? qualified : buffer.toString('utf8', colon + 1, end),
+      local: colon < 0 ? qualified : decode(buffer, colon + 1, end, high < 0x80),
     };
     if (known === undefined && this.names.size < 4096) this.names.set(key, entry);
     return entry;
@@ -490,13 +504,15 @@ export class XmlTokenizer {
       if (valueEnd < 0) return -1;
       let entities = false;
       let spaces = false;
+      let high = 0;
       for (let at = valueStart; at < valueEnd; at++) {
         const c = buffer[at];
+        high |= c;
         if (c === AMP) entities = true;
         else if (c === LT) this.fail(`"<" in the value of attribute ${name}`, at);
         else if (c === 10 || c === 13 || c === 9) spaces = true;
       }
-      let value = buffer.toString('utf8', valueStart, valueEnd);
+      let value = decode(buffer, valueStart, valueEnd, high < 0x80);
       if (spaces) value = value.replace(/\r\n|[\t\n\r]/g, ' ');
       if (entities) {
         this.position = this.base + valueStart;
