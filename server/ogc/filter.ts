@@ -1,7 +1,16 @@
 // The `filter` parameter (OGC API Features Part 3) on top of server/cql2: parse CQL2 text or JSON (and GDAL's
 // `cql-text`), check properties against the queryables, evaluate in memory; providers may push the AST down.
 import { ApiError } from '../http/errors';
-import { Cql2Error, evaluateCql2, functionsOf, parseCql2, propertiesOf, type Cql2Expression } from '../cql2';
+import {
+  Cql2Error,
+  checkPropertyKinds,
+  evaluateCql2,
+  functionsOf,
+  parseCql2,
+  propertiesOf,
+  type Cql2Expression,
+  type Cql2Kind,
+} from '../cql2';
 import type { FeaturePredicate, ProviderDescription } from '../providers/provider';
 import { CRS84 } from './crs';
 import { invalidParameter } from './parameters';
@@ -64,6 +73,20 @@ export function createCql2FilterEngine(): FilterEngine {
             },
           );
         }
+      }
+      // A LIKE on a number or a spatial function on a string would fail inside a database as a 500; say so as a 400.
+      try {
+        checkPropertyKinds(expression, (property): Cql2Kind | undefined => {
+          if (property === GEOMETRY_QUERYABLE) return 'geometry';
+          const queryable = description.properties[property];
+          if (!queryable) return undefined;
+          // Dates arrive as strings from GDAL and others; leave their checking to the comparison itself.
+          if (queryable.format) return 'any';
+          return queryable.type === 'integer' ? 'number' : queryable.type;
+        });
+      } catch (error) {
+        if (error instanceof Cql2Error) throw invalidParameter('filter', error.message);
+        throw error;
       }
       return predicateOf(expression);
     },
