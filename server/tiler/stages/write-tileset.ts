@@ -9,7 +9,7 @@ import { diagonalOf, unionBounds } from './build-quadtree';
 import type { MetadataSchema } from './metadata-schema';
 import type { GeographicBounds, MaterialTable, TriangulatedObject, TriangulatedSurface } from './triangulate';
 import { writeGlb } from './write-glb';
-import { COLLECT_EVERY_BYTES, collectGarbage, createCollector } from '../memory';
+import { collectGarbage, createCollector } from '../memory';
 
 /** Options of {@link writeTileset}. */
 export interface TilesetWriteOptions {
@@ -136,8 +136,8 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
     return bytes;
   };
 
-  // Tiles are built one at a time; a periodic full collection keeps the heap at that (see ../memory).
-  const collect = createCollector(COLLECT_EVERY_BYTES / 2);
+  // Tiles are built one at a time; a full collection every 4 MB of tiles keeps the heap at that (see ../memory).
+  const collect = createCollector(4 << 20);
   const writeNode = (node: QuadtreeNode): Record<string, unknown> => {
     const uri = `tiles/${node.level}-${node.x}-${node.y}.glb`;
     let objects: TriangulatedObject[];
