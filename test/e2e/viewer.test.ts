@@ -286,6 +286,28 @@ describe('the viewer', () => {
 
   it('shows internal layers to a planner with the token and hides them from citizens', async () => {
     const { page } = await open(`camera=${cameraParameter()}`);
+    // Every control is reachable by keyboard, with a label: tab from the top and see what takes focus.
+    const reached = new Set<string>();
+    for (let step = 0; step < 12; step++) {
+      await page.keyboard.press('Tab');
+      reached.add(
+        await page.evaluate(() => {
+          const element = document.activeElement as HTMLElement | null;
+          if (!element) return '';
+          const label =
+            element.getAttribute('aria-label') ||
+            (element as HTMLInputElement).labels?.[0]?.textContent ||
+            element.textContent ||
+            element.getAttribute('title') ||
+            '';
+          return `${element.tagName.toLowerCase()}:${label.trim()}`;
+        }),
+      );
+    }
+    expect(reached).toContain('input:Search buildings, addresses, sensors');
+    expect(reached).toContain('select:View as');
+    expect([...reached].some((entry) => entry.startsWith('input:demo-city'))).toBe(true);
+    expect([...reached].filter((entry) => entry.endsWith(':'))).toEqual([]);
     await page.getByLabel('Access token for internal layers').fill(TOKEN);
     await page.getByRole('button', { name: 'Use' }).click();
     await expect.poll(() => page.getByText('Street works (internal)').count(), { timeout: 20_000 }).toBe(1);
