@@ -409,24 +409,10 @@ function nodeSegments(
       nodes.push({ x, y, segmentA: sa, segmentB: sb });
     }
   };
-  // Sweep along x so that only edges whose x ranges overlap are compared.
-  const events = [
-    ...a.segments.map((segment) => ({ segment, fromA: true })),
-    ...b.segments.map((segment) => ({ segment, fromA: false })),
-  ].sort((first, second) => first.segment.minimumX - second.segment.minimumX);
-  let activeA: Segment[] = [];
-  let activeB: Segment[] = [];
-  for (const { segment, fromA } of events) {
-    const others = (fromA ? activeB : activeA).filter((other) => other.maximumX >= segment.minimumX);
-    if (fromA) activeB = others;
-    else activeA = others;
-    for (const other of others) {
-      if (other.minimumY > segment.maximumY || other.maximumY < segment.minimumY) continue;
-      if (fromA) compare(segment, other);
-      else compare(other, segment);
-    }
-    (fromA ? activeA : activeB).push(segment);
-  }
+  forEachCandidatePair(a, b, (segmentA, segmentB) => {
+    compare(segmentA, segmentB);
+    return false;
+  });
   // Every vertex and isolated point of either geometry that lies on an edge splits it, its own included: then no
   // piece's midpoint can fall on a vertex (a line's end point touching its own middle, a T-junction in a
   // multilinestring), so each piece is located by a point of its open interior.
@@ -672,12 +658,15 @@ function edgesTouch(sa: Segment, sb: Segment): boolean {
 }
 
 /**
- * The intersects test without the matrix: edges that touch, isolated points on the other, or a part lying wholly
- * inside the other's area (then any one of its vertices is inside). Stops at the first contact.
+ * Visits every pair of an edge of `a` and an edge of `b` whose bounding boxes overlap, sweeping along x so that only
+ * edges whose x ranges overlap are compared. Stops as soon as `visit` returns true.
+ * @returns whether `visit` stopped the sweep
  */
-function shareAnyPoint(a: PreparedGeometry, b: PreparedGeometry): boolean {
-  for (const [x, y] of a.points) if (locatePoint(x, y, b, 0) !== EXTERIOR) return true;
-  for (const [x, y] of b.points) if (locatePoint(x, y, a, 0) !== EXTERIOR) return true;
+function forEachCandidatePair(
+  a: PreparedGeometry,
+  b: PreparedGeometry,
+  visit: (segmentA: Segment, segmentB: Segment) => boolean,
+): boolean {
   const events = [
     ...a.segments.map((segment) => ({ segment, fromA: true })),
     ...b.segments.map((segment) => ({ segment, fromA: false })),
@@ -690,10 +679,21 @@ function shareAnyPoint(a: PreparedGeometry, b: PreparedGeometry): boolean {
     else activeA = others;
     for (const other of others) {
       if (other.minimumY > segment.maximumY || other.maximumY < segment.minimumY) continue;
-      if (edgesTouch(segment, other)) return true;
+      if (fromA ? visit(segment, other) : visit(other, segment)) return true;
     }
     (fromA ? activeA : activeB).push(segment);
   }
+  return false;
+}
+
+/**
+ * The intersects test without the matrix: edges that touch, isolated points on the other, or a part lying wholly
+ * inside the other's area (then any one of its vertices is inside). Stops at the first contact.
+ */
+function shareAnyPoint(a: PreparedGeometry, b: PreparedGeometry): boolean {
+  for (const [x, y] of a.points) if (locatePoint(x, y, b, 0) !== EXTERIOR) return true;
+  for (const [x, y] of b.points) if (locatePoint(x, y, a, 0) !== EXTERIOR) return true;
+  if (forEachCandidatePair(a, b, edgesTouch)) return true;
   // No edges meet, so every line and every polygon lies wholly inside or wholly outside the other's area: its first
   // vertex tells which.
   if (b.polygons.length > 0) {
