@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageSize } from '../../../src/layers/heatmap-image';
+import { imageSize } from '../../../src/layers/aggregation-image';
 
 describe('imageSize', () => {
   it('keeps metres square: at 60° N a degree of longitude is half a degree of latitude on the ground', () => {
