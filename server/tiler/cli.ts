@@ -1,13 +1,14 @@
 // Command line: `npm run tiles -- <files or folders...> --out <dir> [--crs …] [--height-offset m] [--lod n] [--types …]`.
 // A progress bar on a TTY, always a one-line summary; exit code 1 only when nothing usable was produced, 2 on misuse.
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { DataError, TilerUsageError } from './errors';
 import { convertCityModels } from './pipeline';
 import type { ConversionProgress, ConversionSummary, ConvertOptions } from './pipeline';
 
 const USAGE =
   'usage: npm run tiles -- <files or folders...> --out <dir> [--crs <EPSG code | proj4 string>] [--height-offset <m>] ' +
-  '[--lod <n>] [--types <Building,Bridge,...>] [--no-compress] [--quiet]';
+  '[--lod <n>] [--types <Building,Bridge,...>] [--no-compress] [--workers <n>] [--quiet]';
 
 /** Parsed command line. */
 export interface TilerCommandLine {
@@ -28,6 +29,7 @@ export function parseTilerArguments(argv: string[]): TilerCommandLine {
   let types: string[] | undefined;
   let compress = true;
   let quiet = false;
+  let workers: number | undefined;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     const [flag, inline] =
@@ -70,6 +72,15 @@ export function parseTilerArguments(argv: string[]): TilerCommandLine {
       case '--no-compress':
         compress = false;
         break;
+      case '--workers': {
+        const count = numberValue();
+        if (!Number.isInteger(count) || count < 1)
+          throw new TilerUsageError(
+            `--workers needs a whole number ≥ 1 (1 = no worker threads), got ${count}`,
+          );
+        workers = count;
+        break;
+      }
       case '--quiet':
         quiet = true;
         break;
@@ -83,7 +94,7 @@ export function parseTilerArguments(argv: string[]): TilerCommandLine {
   }
   if (inputs.length === 0) throw new TilerUsageError(`no input files or folders\n${USAGE}`);
   if (!outDirectory) throw new TilerUsageError(`--out <dir> is required\n${USAGE}`);
-  return { options: { inputs, outDirectory, crs, heightOffset, lod, types, compress }, quiet };
+  return { options: { inputs, outDirectory, crs, heightOffset, lod, types, compress, workers }, quiet };
 }
 
 /** The one-line summary printed at the end of every run. */
@@ -157,6 +168,7 @@ export async function runTilerCommand(
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// Run as a script (not when imported, and never in a worker thread, whose argv names the bundle it runs).
+if (isMainThread && process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.exitCode = await runTilerCommand(process.argv.slice(2));
 }

@@ -1,20 +1,23 @@
 // The conversion pipeline: read (CityGML / CityJSON) → place and triangulate → spill → quadtree → GLB tiles,
 // tileset.json and id index. Bad objects and files are listed as warnings; only "nothing usable" is an error.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { CrsResolutionError, createHorizontalTransform, resolveCrs } from './crs';
-import type { HorizontalTransform, TilerCrs } from './crs';
+import { resolveCrs } from './crs';
 import { DataError, TilerUsageError } from './errors';
 import type { ConversionWarning } from './errors';
-import { createTypeFilter } from './model';
-import type { CityObjectRecord } from './model';
+import { TilerWorkerPool } from './parallel/worker-pool';
 import { buildQuadtree } from './stages/build-quadtree';
+import { convertUnit } from './stages/convert-unit';
+import type { ConversionUnit, UnitResult, UnitSettings, UnitWorkspace } from './stages/convert-unit';
 import { FeatureStore } from './stages/feature-store';
+import type { FeatureIndexEntry } from './stages/feature-store';
 import { SchemaCollector } from './stages/metadata-schema';
-import { readCityGml } from './stages/read-citygml';
-import { readCityJson } from './stages/read-cityjson';
-import { MaterialTable, triangulateObject } from './stages/triangulate';
-import { writeTileset } from './stages/write-tileset';
+import { planUnits } from './stages/split-input';
+import { MaterialTable } from './stages/triangulate';
+import type { MaterialSnapshot } from './stages/triangulate';
+import { TileWriter, writeTileset } from './stages/write-tileset';
+import type { TileTask, TileWriterSetup } from './stages/write-tileset';
 
 /** Options of {@link convertCityModels}. */
 export interface ConvertOptions {
@@ -34,6 +37,13 @@ export interface ConvertOptions {
   onProgress?: (progress: ConversionProgress) => void;
   /** Leaf budget in vertices (default 60 000). */
   maximumLeafVertices?: number;
+  /**
+   * Worker threads: 1 converts in this thread; default: one per CPU core when the input is at least
+   * {@link PARALLEL_MINIMUM_BYTES}, else 1.
+   */
+  workers?: number;
+  /** Bytes per part when a large CityGML file is split across workers (default 8 MB). */
+  partBytes?: number;
 }
 
 /** Progress as reported while converting. */
@@ -63,6 +73,9 @@ export interface ConversionSummary {
 }
 
 const MAXIMUM_KEPT_WARNINGS = 1_000;
+/** Inputs smaller than this are converted in the calling thread (workers cost ~0.1 s to start). */
+export const PARALLEL_MINIMUM_BYTES = 12 << 20;
+const DEFAULT_PART_BYTES = 8 << 20;
 const INPUT_EXTENSIONS = /\.(gml|xml|json|jsonl)(\.gz)?$|\.gz$/i;
 
 /** Lists the input files: files as given, folders searched recursively by extension, sorted for determinism. */
@@ -83,10 +96,6 @@ export function listInputFiles(inputs: string[]): { files: string[]; missing: st
   return { files, missing };
 }
 
-function isJsonFile(file: string): boolean {
-  return /\.(json|jsonl)(\.gz)?$/i.test(file);
-}
-
 /**
  * Converts CityGML / CityJSON files into a 3D Tiles 1.1 tileset in `options.outDirectory`.
  * @throws TilerUsageError for invalid options (no inputs, a `crs` that cannot be resolved).
@@ -99,15 +108,22 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
   if (!options.outDirectory) throw new TilerUsageError('no output directory given (--out)');
   const heightOffset = options.heightOffset ?? 0;
   if (!Number.isFinite(heightOffset)) throw new TilerUsageError('--height-offset must be a number of metres');
-  let overrideCrs: TilerCrs | undefined;
   if (options.crs !== undefined) {
     try {
-      overrideCrs = resolveCrs(options.crs);
+      resolveCrs(options.crs);
     } catch (error) {
       throw new TilerUsageError(`--crs ${options.crs}: ${(error as Error).message}`);
     }
   }
-  const acceptType = createTypeFilter(options.types);
+  const workersWanted = options.workers ?? 0;
+  if (!Number.isInteger(workersWanted) || workersWanted < 0)
+    throw new TilerUsageError('--workers must be a whole number (1 = no worker threads)');
+  const settings: UnitSettings = {
+    crs: options.crs,
+    heightOffset,
+    lod: options.lod,
+    types: options.types,
+  };
   const warnings: ConversionWarning[] = [];
   let warningCount = 0;
   const warn = (warning: ConversionWarning) => {
@@ -119,126 +135,158 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
   if (files.length === 0)
     throw new DataError('no CityGML or CityJSON input files found', options.inputs.join(', '));
 
-  const bytesTotal = files.reduce((sum, file) => sum + statSync(file).size, 0);
-  let store: FeatureStore;
+  const sizes = files.map((file) => statSync(file).size);
+  const bytesTotal = sizes.reduce((sum, size) => sum + size, 0);
+  const workerCount =
+    workersWanted > 0
+      ? workersWanted
+      : bytesTotal >= PARALLEL_MINIMUM_BYTES
+        ? Math.max(1, Math.min(availableParallelism(), 8))
+        : 1;
+  const spillBase = path.join(options.outDirectory, `.plaza-tiler-${process.pid}-${Date.now()}`);
+  const spillPaths = Array.from({ length: workerCount }, (_, index) => `${spillBase}-${index}.spill`);
   try {
     mkdirSync(options.outDirectory, { recursive: true });
     rmSync(path.join(options.outDirectory, 'tiles'), { recursive: true, force: true });
-    store = new FeatureStore(
-      path.join(options.outDirectory, `.plaza-tiler-${process.pid}-${Date.now()}.spill`),
-    );
   } catch (error) {
     throw new TilerUsageError(
       `cannot write to the output directory ${options.outDirectory} (${(error as Error).message})`,
     );
   }
-  const materials = new MaterialTable();
-  const schema = new SchemaCollector();
-  const seenIds = new Set<string>();
-  const crsCache = new Map<string, { crs: TilerCrs; transform: HorizontalTransform } | CrsResolutionError>();
-  const crsUsed = new Set<string>();
-  const verticalUsed = new Set<string>();
+  const units =
+    workerCount > 1
+      ? await planUnits(files, { partBytes: options.partBytes ?? DEFAULT_PART_BYTES })
+      : files.map((file, index): ConversionUnit => ({ index, file, fileIndex: index }));
+
+  // Progress: bytes of finished units plus what each running unit has read.
+  let featuresDone = 0;
   let bytesDone = 0;
-  let features = 0;
+  const running = new Map<number, { features: number; bytes: number }>();
   let lastProgress = 0;
-  const report = (bytesInFile: number, force = false) => {
+  const report = (force = false) => {
     if (!options.onProgress) return;
     const now = performance.now();
     if (!force && now - lastProgress < 100) return;
     lastProgress = now;
-    options.onProgress({ features, bytesRead: bytesDone + bytesInFile, bytesTotal, tiles: 0 });
+    let features = featuresDone;
+    let bytesRead = bytesDone;
+    for (const unit of running.values()) {
+      features += unit.features;
+      bytesRead += unit.bytes;
+    }
+    options.onProgress({ features, bytesRead: Math.min(bytesRead, bytesTotal), bytesTotal, tiles: 0 });
+  };
+  const unitBytes = (unit: ConversionUnit) =>
+    unit.range ? unit.range.end - unit.range.start : sizes[unit.fileIndex];
+  const progressOf = (unit: ConversionUnit) => (features: number, bytes: number) => {
+    running.set(unit.index, { features, bytes });
+    report();
+  };
+  const finished = (unit: ConversionUnit, result: UnitResult) => {
+    running.delete(unit.index);
+    featuresDone += result.entries.length;
+    bytesDone += unitBytes(unit);
+    report(true);
+    return result;
   };
 
+  let pool: TilerWorkerPool | undefined;
+  let store: FeatureStore | undefined;
+  let workspace: UnitWorkspace | undefined;
   try {
-    for (const file of files) {
-      const reportedCrsProblems = new Set<string>();
-      let bytesInFile = 0;
-      const onObject = (record: CityObjectRecord) => {
-        let placement: { crs: TilerCrs; transform: HorizontalTransform } | CrsResolutionError;
-        if (overrideCrs) {
-          const key = `override:${overrideCrs.label}`;
-          placement = crsCache.get(key) ?? {
-            crs: overrideCrs,
-            transform: createHorizontalTransform(overrideCrs),
-          };
-          crsCache.set(key, placement);
-        } else if (record.srsName === undefined) {
-          placement = new CrsResolutionError('the file declares no CRS');
-        } else {
-          const cached = crsCache.get(record.srsName);
-          if (cached) placement = cached;
-          else {
-            try {
-              const crs = resolveCrs(record.srsName);
-              placement = { crs, transform: createHorizontalTransform(crs) };
-            } catch (error) {
-              placement =
-                error instanceof CrsResolutionError
-                  ? error
-                  : new CrsResolutionError((error as Error).message);
-            }
-            crsCache.set(record.srsName, placement);
-          }
-        }
-        if (placement instanceof CrsResolutionError) {
-          if (!reportedCrsProblems.has(placement.message)) {
-            reportedCrsProblems.add(placement.message);
-            warn({
-              file,
-              line: record.line,
-              message: `${placement.message}; objects skipped. Pass --crs <EPSG code | proj4 string> to place them`,
-            });
-          }
-          return;
-        }
-        if (seenIds.has(record.id)) {
-          warn({
-            file,
-            line: record.line,
-            message: `duplicate id ${record.id}: this ${record.type} is skipped, the first one is kept`,
-          });
-          return;
-        }
-        const object = triangulateObject(
-          record,
-          placement.transform,
-          { offset: heightOffset },
-          materials,
-          warn,
+    let convert: (unit: ConversionUnit) => Promise<UnitResult>;
+    if (workerCount > 1) {
+      pool = await TilerWorkerPool.start(workerCount, spillPaths, settings);
+      const workers = pool;
+      convert = async (unit) =>
+        finished(
+          unit,
+          (await workers.run<'unit-done'>({ type: 'unit', unit }, { onProgress: progressOf(unit) })).result,
         );
-        if (!object) {
-          warn({
-            file,
-            line: record.line,
-            message: `${record.type} ${record.id}: no usable polygon; skipped`,
-          });
-          return;
-        }
-        seenIds.add(record.id);
-        crsUsed.add(placement.crs.label);
-        if (placement.crs.verticalName) verticalUsed.add(placement.crs.verticalName);
-        schema.observe(object.attributes);
-        store.add(object);
-        features++;
-        report(bytesInFile);
-      };
-      const onBytes = (bytes: number) => {
-        bytesInFile = bytes;
-        report(bytes);
-      };
-      try {
-        if (isJsonFile(file))
-          await readCityJson(file, { lod: options.lod, acceptType, onObject, onWarning: warn, onBytes });
-        else await readCityGml(file, { lod: options.lod, acceptType, onObject, onWarning: warn, onBytes });
-      } catch (error) {
-        if (!(error instanceof DataError)) throw error;
-        warn({ file: error.file, line: error.line, message: error.detail });
-      }
-      bytesDone += statSync(file).size;
-      report(0, true);
+    } else {
+      const local: UnitWorkspace = (workspace = {
+        store: (store = new FeatureStore(spillPaths[0], 0)),
+        materials: new MaterialTable(),
+        settings,
+      });
+      convert = async (unit) => finished(unit, await convertUnit(unit, local, progressOf(unit)));
     }
 
-    if (store.entries.length === 0) {
+    const results = await Promise.all(units.map(convert));
+    // A file with a part that could not stand alone is converted again as a whole; its parts' results are dropped.
+    const redo = new Set(
+      units.filter((unit) => unit.range && results[unit.index].incomplete).map((unit) => unit.fileIndex),
+    );
+    const wholeResults = new Map<number, UnitResult>();
+    await Promise.all(
+      [...redo].map(async (fileIndex) => {
+        const unit: ConversionUnit = { index: units.length + fileIndex, file: files[fileIndex], fileIndex };
+        bytesDone -= sizes[fileIndex];
+        wholeResults.set(fileIndex, await convert(unit));
+      }),
+    );
+
+    // Merge in input order: duplicates (the first one is kept), line numbers of parts, CRS, schema.
+    const entries: FeatureIndexEntry[] = [];
+    const seenIds = new Set<string>();
+    const schema = new SchemaCollector();
+    const crsUsed = new Set<string>();
+    const verticalUsed = new Set<string>();
+    const crsProblems = new Set<string>();
+    let linesBefore = 0;
+    let currentFile = -1;
+    const mergeResult = (unit: ConversionUnit, result: UnitResult) => {
+      if (unit.fileIndex !== currentFile) {
+        currentFile = unit.fileIndex;
+        linesBefore = 0;
+      }
+      const range = unit.range;
+      const headerNewlines = range?.headerNewlines ?? 0;
+      const mapLine = (line: number | undefined) =>
+        line === undefined || !range || unit.range!.start === 0 || line <= headerNewlines
+          ? line
+          : line - headerNewlines + linesBefore;
+      for (const warning of result.warnings) {
+        const mapped = { ...warning, line: mapLine(warning.line) };
+        if (mapped.line === undefined) delete mapped.line;
+        // The same CRS problem is reported once per file, not once per part.
+        if (/Pass --crs/.test(mapped.message)) {
+          const key = `${mapped.file}\n${mapped.message}`;
+          if (crsProblems.has(key)) continue;
+          crsProblems.add(key);
+        }
+        warn(mapped);
+      }
+      warningCount += result.warningCount - result.warnings.length;
+      for (const entry of result.entries) {
+        entry.line = mapLine(entry.line);
+        if (seenIds.has(entry.id)) {
+          warn({
+            file: unit.file,
+            line: entry.line,
+            message: `duplicate id ${entry.id}: this ${entry.type} is skipped, the first one is kept`,
+          });
+          continue;
+        }
+        seenIds.add(entry.id);
+        entries.push(entry);
+      }
+      result.crs.forEach((label) => crsUsed.add(label));
+      result.vertical.forEach((name) => verticalUsed.add(name));
+      schema.merge(result.schema);
+      if (range) linesBefore += result.documentLines - 1 - headerNewlines;
+    };
+    for (const unit of units) {
+      if (redo.has(unit.fileIndex)) {
+        const whole = wholeResults.get(unit.fileIndex);
+        if (whole && unit.range?.start === 0) mergeResult({ ...unit, range: undefined }, whole);
+        continue;
+      }
+      mergeResult(unit, results[unit.index]);
+    }
+    seenIds.clear();
+
+    if (entries.length === 0) {
       const reasons = warnings
         .slice(0, 5)
         .map((warning) => `${warning.file}${warning.line ? `:${warning.line}` : ''}: ${warning.message}`)
@@ -246,14 +294,71 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       throw new DataError(`nothing usable was converted${reasons ? ` (${reasons})` : ''}`, files.join(', '));
     }
 
-    const root = buildQuadtree(store.entries, { maximumLeafVertices: options.maximumLeafVertices });
-    const written = writeTileset(root, {
+    // One material table for every tile, sorted by key, so the output does not depend on the thread that read what.
+    let snapshots: MaterialSnapshot[];
+    if (pool) {
+      const workers = pool;
+      snapshots = await Promise.all(
+        Array.from(
+          { length: workers.size },
+          async (_, slot) => (await workers.run<'sealed'>({ type: 'seal' }, { slot })).materials,
+        ),
+      );
+    } else {
+      store!.flush();
+      snapshots = [workspace!.materials.snapshot()];
+    }
+    const canonical = MaterialTable.canonical(snapshots);
+    // Parent tiles draw prisms with the roof and wall colours.
+    canonical.table.intern('roof', undefined);
+    canonical.table.intern('wall', undefined);
+    const setup: TileWriterSetup = {
       outDirectory: options.outDirectory,
-      store,
+      materials: canonical.table.snapshot(),
+      remaps: canonical.remaps,
       schema: schema.build(),
-      materials,
       compress: options.compress ?? true,
-      onTile: (tiles) => options.onProgress?.({ features, bytesRead: bytesTotal, bytesTotal, tiles }),
+      spillPaths,
+    };
+
+    const root = buildQuadtree(entries, { maximumLeafVertices: options.maximumLeafVertices });
+    const runTiles = async (tasks: TileTask[], onTile: () => void): Promise<number> => {
+      let bytes = 0;
+      if (pool) {
+        const workers = pool;
+        await Promise.all(
+          Array.from({ length: workers.size }, (_, slot) =>
+            workers.run<'ready'>({ type: 'tile-setup', setup }, { slot }),
+          ),
+        );
+        // Leaves are the big ones: start them first so that both threads stay busy to the end.
+        const ordered = [...tasks].sort((a, b) => b.entries.length - a.entries.length);
+        await Promise.all(
+          ordered.map(async (task) => {
+            const reply = await workers.run<'tile-done'>({ type: 'tile', task });
+            bytes += reply.bytes;
+            onTile();
+          }),
+        );
+      } else {
+        const writer = new TileWriter(setup);
+        try {
+          for (const task of tasks) {
+            bytes += writer.write(task);
+            onTile();
+          }
+        } finally {
+          writer.close();
+        }
+      }
+      return bytes;
+    };
+    const written = await writeTileset(root, {
+      outDirectory: options.outDirectory,
+      entries,
+      runTiles,
+      onTile: (tiles) =>
+        options.onProgress?.({ features: entries.length, bytesRead: bytesTotal, bytesTotal, tiles }),
     });
     if (schema.dropped > 0)
       warn({
@@ -266,7 +371,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       `${heightOffset !== 0 ? `, ${heightOffset > 0 ? '+' : ''}${heightOffset} m offset added` : ', no offset'}; ` +
       'no geoid model or datum shift applied to heights (set --height-offset to the local geoid undulation for ellipsoidal heights)';
     return {
-      features,
+      features: entries.length,
       tiles: written.tiles,
       bytes: written.bytes,
       seconds: (performance.now() - started) / 1000,
@@ -278,6 +383,8 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       idIndexPath: written.idIndexPath,
     };
   } finally {
-    store.dispose();
+    await pool?.close();
+    store?.dispose();
+    for (const spill of spillPaths) rmSync(spill, { force: true });
   }
 }

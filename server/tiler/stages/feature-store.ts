@@ -12,8 +12,12 @@ export interface FeatureIndexEntry {
   bounds: GeographicBounds;
   vertexCount: number;
   triangleCount: number;
+  /** Which spill file holds the object (one per worker; 0 when converting in one thread). */
+  store: number;
   offset: number;
   length: number;
+  /** Line where the object starts in its file, for warnings. */
+  line?: number;
 }
 
 const FLUSH_BYTES = 4 << 20;
@@ -30,12 +34,15 @@ export class FeatureStore {
   private pendingBytes = 0;
   private written = 0;
 
-  constructor(private readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly storeIndex = 0,
+  ) {
     this.descriptor = openSync(path, 'w+');
   }
 
   /** Appends one object and returns its index entry. */
-  add(object: TriangulatedObject): FeatureIndexEntry {
+  add(object: TriangulatedObject, line?: number): FeatureIndexEntry {
     const header = Buffer.from(
       JSON.stringify({
         id: object.id,
@@ -84,9 +91,11 @@ export class FeatureStore {
       bounds: object.bounds,
       vertexCount: object.vertexCount,
       triangleCount: object.triangleCount,
+      store: this.storeIndex,
       offset: this.written + this.pendingBytes,
       length: size,
     };
+    if (line !== undefined) entry.line = line;
     this.pending.push(bytes);
     this.pendingBytes += size;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
@@ -109,54 +118,7 @@ export class FeatureStore {
   /** Reads one object back. */
   read(entry: FeatureIndexEntry): TriangulatedObject {
     this.flush();
-    const bytes = new Uint8Array(entry.length);
-    let done = 0;
-    while (done < entry.length) {
-      const count = readSync(this.descriptor, bytes, done, entry.length - done, entry.offset + done);
-      if (count === 0) throw new Error(`spill file ${this.path} ended early`);
-      done += count;
-    }
-    const view = new DataView(bytes.buffer);
-    const headerLength = view.getUint32(0, true);
-    const surfaceCount = view.getUint32(4, true);
-    const header = JSON.parse(Buffer.from(bytes.buffer, 8, headerLength).toString('utf8')) as {
-      id: string;
-      parentId?: string;
-      type: string;
-      lod: number;
-      attributes: Record<string, AttributeValue>;
-    };
-    let cursor = align8(8 + headerLength);
-    const surfaces: TriangulatedSurface[] = [];
-    for (let index = 0; index < surfaceCount; index++) {
-      const material = view.getUint32(cursor, true);
-      const vertexCount = view.getUint32(cursor + 4, true);
-      const indexCount = view.getUint32(cursor + 8, true);
-      const textured = view.getUint32(cursor + 24, true) === 1;
-      const normal: [number, number, number] = [
-        view.getFloat32(cursor + 12, true),
-        view.getFloat32(cursor + 16, true),
-        view.getFloat32(cursor + 20, true),
-      ];
-      cursor += 32;
-      const positions = new Float64Array(bytes.buffer, cursor, vertexCount * 3);
-      cursor += vertexCount * 24;
-      const indices = new Uint32Array(bytes.buffer, cursor, indexCount);
-      cursor += align8(indexCount * 4);
-      let uvs: Float32Array | undefined;
-      if (textured) {
-        uvs = new Float32Array(bytes.buffer, cursor, vertexCount * 2);
-        cursor += align8(vertexCount * 8);
-      }
-      surfaces.push({ material, positions, normal, indices, uvs });
-    }
-    return {
-      ...header,
-      surfaces,
-      bounds: entry.bounds,
-      vertexCount: entry.vertexCount,
-      triangleCount: entry.triangleCount,
-    };
+    return decodeObject(readEntryBytes(this.descriptor, this.path, entry), entry);
   }
 
   /** Closes and deletes the spill file. */
@@ -167,4 +129,76 @@ export class FeatureStore {
       rmSync(this.path, { force: true });
     }
   }
+}
+
+/** Reads objects from the spill files of several stores (by `entry.store`), e.g. in a tile-writing worker. */
+export class SpillReader {
+  private readonly descriptors: number[];
+
+  constructor(private readonly paths: string[]) {
+    this.descriptors = paths.map((file) => openSync(file, 'r'));
+  }
+
+  read(entry: FeatureIndexEntry): TriangulatedObject {
+    return decodeObject(readEntryBytes(this.descriptors[entry.store], this.paths[entry.store], entry), entry);
+  }
+
+  close(): void {
+    for (const descriptor of this.descriptors) closeSync(descriptor);
+  }
+}
+
+function readEntryBytes(descriptor: number, file: string, entry: FeatureIndexEntry): Uint8Array {
+  const bytes = new Uint8Array(entry.length);
+  let done = 0;
+  while (done < entry.length) {
+    const count = readSync(descriptor, bytes, done, entry.length - done, entry.offset + done);
+    if (count === 0) throw new Error(`spill file ${file} ended early`);
+    done += count;
+  }
+  return bytes;
+}
+
+function decodeObject(bytes: Uint8Array, entry: FeatureIndexEntry): TriangulatedObject {
+  const view = new DataView(bytes.buffer);
+  const headerLength = view.getUint32(0, true);
+  const surfaceCount = view.getUint32(4, true);
+  const header = JSON.parse(Buffer.from(bytes.buffer, 8, headerLength).toString('utf8')) as {
+    id: string;
+    parentId?: string;
+    type: string;
+    lod: number;
+    attributes: Record<string, AttributeValue>;
+  };
+  let cursor = align8(8 + headerLength);
+  const surfaces: TriangulatedSurface[] = [];
+  for (let index = 0; index < surfaceCount; index++) {
+    const material = view.getUint32(cursor, true);
+    const vertexCount = view.getUint32(cursor + 4, true);
+    const indexCount = view.getUint32(cursor + 8, true);
+    const textured = view.getUint32(cursor + 24, true) === 1;
+    const normal: [number, number, number] = [
+      view.getFloat32(cursor + 12, true),
+      view.getFloat32(cursor + 16, true),
+      view.getFloat32(cursor + 20, true),
+    ];
+    cursor += 32;
+    const positions = new Float64Array(bytes.buffer, cursor, vertexCount * 3);
+    cursor += vertexCount * 24;
+    const indices = new Uint32Array(bytes.buffer, cursor, indexCount);
+    cursor += align8(indexCount * 4);
+    let uvs: Float32Array | undefined;
+    if (textured) {
+      uvs = new Float32Array(bytes.buffer, cursor, vertexCount * 2);
+      cursor += align8(vertexCount * 8);
+    }
+    surfaces.push({ material, positions, normal, indices, uvs });
+  }
+  return {
+    ...header,
+    surfaces,
+    bounds: entry.bounds,
+    vertexCount: entry.vertexCount,
+    triangleCount: entry.triangleCount,
+  };
 }

@@ -34,6 +34,12 @@ interface Statistics {
   integer: boolean;
 }
 
+/** A collector's observations, as plain data (structured-clonable). */
+export interface SchemaSnapshot {
+  statistics: Array<[string, Statistics]>;
+  dropped: number;
+}
+
 /** Collects attribute names and value types while objects stream past. */
 export class SchemaCollector {
   private readonly statistics = new Map<string, Statistics>();
@@ -56,6 +62,24 @@ export class SchemaCollector {
         entry.numeric = false;
         entry.integer = false;
       } else if (!Number.isInteger(value) || Math.abs(value) > 2147483647) entry.integer = false;
+    }
+  }
+
+  /** What was observed, in first-seen order (to merge the collectors of parallel workers). */
+  snapshot(): SchemaSnapshot {
+    return { statistics: [...this.statistics], dropped: this.dropped };
+  }
+
+  /** Adds another collector's observations after this one's (attribute order: this one's first). */
+  merge(snapshot: SchemaSnapshot): void {
+    this.dropped += snapshot.dropped;
+    for (const [name, other] of snapshot.statistics) {
+      const entry = this.statistics.get(name);
+      if (entry) {
+        entry.numeric &&= other.numeric;
+        entry.integer &&= other.integer;
+      } else if (this.statistics.size >= MAXIMUM_PROPERTIES) this.dropped++;
+      else this.statistics.set(name, { ...other });
     }
   }
 

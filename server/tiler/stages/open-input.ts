@@ -50,3 +50,40 @@ export async function* readByteChunks(
     yield chunk;
   }
 }
+
+/** A part of an uncompressed file read as a document of its own: `header` + bytes [start, end) + `footer`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+  /** Bytes put before the range (the file's prolog and root start tag, so namespaces and the root CRS apply). */
+  header: Uint8Array;
+  /** Bytes put after the range (the root's close tag). */
+  footer: Uint8Array;
+}
+
+const RANGE_READ_BYTES = 1 << 20;
+
+/** Streams header, the range's bytes and footer; `onBytes` gets the file bytes read so far within the range. */
+export async function* readRangeChunks(
+  file: string,
+  range: ByteRange,
+  onBytes: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
+  if (range.header.length > 0) yield Buffer.from(range.header);
+  const handle = await open(file, 'r');
+  try {
+    let position = range.start;
+    while (position < range.end) {
+      const buffer = Buffer.allocUnsafe(Math.min(RANGE_READ_BYTES, range.end - position));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0)
+        throw new Error(`unexpected end of file at byte ${position} (the file changed while read)`);
+      position += bytesRead;
+      onBytes(position - range.start);
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+  if (range.footer.length > 0) yield Buffer.from(range.footer);
+}

@@ -5,7 +5,8 @@ import { createCollector } from '../memory';
 import type { ConversionWarning } from '../errors';
 import { CITY_OBJECT_TYPES, THEMATIC_KINDS, defaultKindOf } from '../model';
 import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind } from '../model';
-import { readByteChunks } from './open-input';
+import { readByteChunks, readRangeChunks } from './open-input';
+import type { ByteRange } from './open-input';
 import { XmlSyntaxError, XmlTokenizer } from './xml-tokenizer';
 import { fileContainsText, readCityGmlAppearances } from './read-citygml-textures';
 import type { PolygonTexture } from './read-citygml-textures';
@@ -19,6 +20,12 @@ export interface CityGmlReadOptions {
   onObject: (record: CityObjectRecord) => void;
   onWarning: (warning: ConversionWarning) => void;
   onBytes?: (bytesRead: number) => void;
+  /**
+   * Read only this part of the (uncompressed, appearance-free) file, as a document of its own: the parallel pipeline
+   * splits large files at city object members. References that do not resolve inside the range are counted in
+   * `unresolved` (they may resolve elsewhere in the file; the caller then converts the file as a whole).
+   */
+  range?: ByteRange;
 }
 
 /** What the reader learned about the file as a whole. */
@@ -28,6 +35,13 @@ export interface CityGmlReadResult {
   /** The srsName of the root envelope, if any. */
   rootSrsName?: string;
   objects: number;
+  /**
+   * References that did not resolve (xlinks, implicit geometry templates) or objects that took their CRS from an earlier
+   * object rather than the root envelope; with `range`, such objects may be placed differently from a whole-file read.
+   */
+  unresolved: number;
+  /** Lines of the document read (with `range`: header, range and footer). */
+  lines: number;
 }
 
 const LOD_PROPERTY = /^lod([0-4])(Solid|MultiSurface|CompositeSurface|Geometry|FootPrint|RoofEdge|Surface)$/;
@@ -168,15 +182,17 @@ function coerceValue(text: string): AttributeValue {
  * @throws DataError when the XML is malformed or truncated (objects emitted before the error stay emitted).
  */
 export async function readCityGml(file: string, options: CityGmlReadOptions): Promise<CityGmlReadResult> {
-  const result: CityGmlReadResult = { version: 'unknown', objects: 0 };
+  const result: CityGmlReadResult = { version: 'unknown', objects: 0, unresolved: 0, lines: 0 };
+  const range = options.range;
+  const chunks = (onBytes: (bytes: number) => void) =>
+    range ? readRangeChunks(file, range, onBytes) : readByteChunks(file, onBytes);
   const pending: MemberGroup[] = [];
   const wanted = new Set<string>();
   // Appearances usually follow the objects, so textures are collected first, and only when the file has any.
-  const appearances = (await fileContainsText(file, ['ParameterizedTexture', 'appearanceMember']).catch(
-    () => false,
-  ))
-    ? await readCityGmlAppearances(file, options.onWarning)
-    : undefined;
+  const appearances =
+    !range && (await fileContainsText(file, ['ParameterizedTexture', 'appearanceMember']).catch(() => false))
+      ? await readCityGmlAppearances(file, options.onWarning)
+      : undefined;
   const textures = appearances?.textures;
   const globalMaterials = appearances?.materials ?? new Map<string, Rgba>();
   const templates = new Map<string, ParsedPolygon[]>();
@@ -216,6 +232,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           unresolved = true;
           wanted.add(reference.target);
         } else {
+          result.unresolved++;
           options.onWarning({
             file,
             line: object.line,
@@ -254,6 +271,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         continue;
       }
       result.objects++;
+      if (group.srsName === undefined && result.rootSrsName === undefined && firstSrsName !== undefined)
+        result.unresolved++;
       options.onObject({
         id: object.id,
         parentId: object.parentId,
@@ -303,6 +322,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       } else {
         const found = context.templateId !== undefined ? templates.get(context.templateId) : undefined;
         if (!found) {
+          result.unresolved++;
           options.onWarning({
             file,
             line: context.line,
@@ -815,7 +835,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     try {
       const collect = createCollector();
       let decoded = 0;
-      for await (const chunk of readByteChunks(file, (bytes) => {
+      for await (const chunk of chunks((bytes) => {
         if (!collectOnly) options.onBytes?.(bytes);
       })) {
         parser.write(chunk);
@@ -823,6 +843,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         collect(decoded);
       }
       parser.close();
+      if (!collectOnly) result.lines = parser.line;
     } catch (error) {
       if (error instanceof DataError) throw error;
       if (error instanceof XmlSyntaxError)

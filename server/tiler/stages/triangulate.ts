@@ -43,6 +43,13 @@ export interface TriangulatedObject {
   triangleCount: number;
 }
 
+/** A material table as plain data. */
+export interface MaterialSnapshot {
+  names: string[];
+  colors: Rgba[];
+  images: Array<[number, string]>;
+}
+
 /** Interns materials (kind or explicit colour) into a table shared by every tile. */
 export class MaterialTable {
   readonly colors: Rgba[] = [];
@@ -50,6 +57,53 @@ export class MaterialTable {
   /** Image path per material index, for textured materials. */
   readonly images = new Map<number, string>();
   private readonly byKey = new Map<string, number>();
+
+  /** The table as plain data (structured-clonable). */
+  snapshot(): MaterialSnapshot {
+    return {
+      names: [...this.names],
+      colors: this.colors.map((color) => [...color] as Rgba),
+      images: [...this.images],
+    };
+  }
+
+  /** A table holding a snapshot's materials at the same indices. */
+  static fromSnapshot(snapshot: MaterialSnapshot): MaterialTable {
+    const table = new MaterialTable();
+    snapshot.names.forEach((name, index) => {
+      table.names.push(name);
+      table.colors.push(snapshot.colors[index]);
+      table.byKey.set(name, index);
+    });
+    for (const [index, image] of snapshot.images) table.images.set(index, image);
+    return table;
+  }
+
+  /**
+   * Merges tables into one whose materials are sorted by key, so the output does not depend on the order in which
+   * objects were read (or by which worker). @returns the merged table and, per input table, old index → new index.
+   */
+  static canonical(snapshots: MaterialSnapshot[]): { table: MaterialTable; remaps: Int32Array[] } {
+    const byName = new Map<string, { color: Rgba; image?: string }>();
+    for (const snapshot of snapshots) {
+      const images = new Map(snapshot.images);
+      snapshot.names.forEach((name, index) => {
+        if (!byName.has(name)) byName.set(name, { color: snapshot.colors[index], image: images.get(index) });
+      });
+    }
+    const names = [...byName.keys()].sort();
+    const merged: MaterialSnapshot = { names, colors: [], images: [] };
+    names.forEach((name, index) => {
+      const material = byName.get(name)!;
+      merged.colors.push(material.color);
+      if (material.image !== undefined) merged.images.push([index, material.image]);
+    });
+    const table = MaterialTable.fromSnapshot(merged);
+    const remaps = snapshots.map((snapshot) =>
+      Int32Array.from(snapshot.names, (name) => table.byKey.get(name)!),
+    );
+    return { table, remaps };
+  }
 
   /** Returns the material index of a textured surface. */
   internTexture(image: string): number {

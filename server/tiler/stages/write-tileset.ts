@@ -3,24 +3,106 @@
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { geodeticToEcef } from '../crs';
-import type { FeatureIndexEntry, FeatureStore } from './feature-store';
+import { SpillReader } from './feature-store';
+import type { FeatureIndexEntry } from './feature-store';
 import type { QuadtreeNode } from './build-quadtree';
 import { diagonalOf, unionBounds } from './build-quadtree';
 import type { MetadataSchema } from './metadata-schema';
-import type { GeographicBounds, MaterialTable, TriangulatedObject, TriangulatedSurface } from './triangulate';
+import { MaterialTable } from './triangulate';
+import type {
+  GeographicBounds,
+  MaterialSnapshot,
+  TriangulatedObject,
+  TriangulatedSurface,
+} from './triangulate';
 import { writeGlb } from './write-glb';
 import { collectGarbage, createCollector } from '../memory';
 
 /** Options of {@link writeTileset}. */
 export interface TilesetWriteOptions {
   outDirectory: string;
-  store: FeatureStore;
-  schema: MetadataSchema;
-  materials: MaterialTable;
-  compress: boolean;
+  /** Every object, indexed as the quadtree's feature numbers. */
+  entries: FeatureIndexEntry[];
   /** Most prisms in one parent tile (default 1 500). */
   maximumParentFeatures?: number;
+  /** Writes the tiles' GLBs (in this thread or in workers); resolves to the bytes written. */
+  runTiles: (tasks: TileTask[], onTile: () => void) => Promise<number>;
   onTile?: (tiles: number) => void;
+}
+
+/** One tile's content to write: full geometry of its objects (leaf) or their prisms (parent). */
+export interface TileTask {
+  uri: string;
+  leaf: boolean;
+  entries: FeatureIndexEntry[];
+}
+
+/** What every tile writer needs (plain data: sent to workers). */
+export interface TileWriterSetup {
+  outDirectory: string;
+  materials: MaterialSnapshot;
+  /** Per store: the store's material index → the shared table's index. */
+  remaps: Int32Array[];
+  schema: MetadataSchema;
+  compress: boolean;
+  /** Spill file per store index. */
+  spillPaths: string[];
+}
+
+/** Writes GLB tiles; one per thread, reading objects from every store's spill file. */
+export class TileWriter {
+  private readonly materials: MaterialTable;
+  private readonly reader: SpillReader;
+  // Images are read once per tile that uses them; the last few stay cached for neighbouring tiles.
+  private readonly imageCache = new Map<string, Uint8Array | undefined>();
+  private written = 0;
+  // A full collection every 4 MB of tiles keeps the heap at one tile's worth (see ../memory).
+  private readonly collect = createCollector(4 << 20);
+
+  constructor(private readonly setup: TileWriterSetup) {
+    this.materials = MaterialTable.fromSnapshot(setup.materials);
+    this.reader = new SpillReader(setup.spillPaths);
+  }
+
+  private loadImage = (imagePath: string): Uint8Array | undefined => {
+    if (this.imageCache.has(imagePath)) return this.imageCache.get(imagePath);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readFileSync(imagePath);
+    } catch {
+      bytes = undefined;
+    }
+    if (this.imageCache.size >= 16) this.imageCache.delete(this.imageCache.keys().next().value!);
+    this.imageCache.set(imagePath, bytes);
+    return bytes;
+  };
+
+  /** Writes one tile; returns its bytes. */
+  write(task: TileTask): number {
+    const objects = task.leaf
+      ? task.entries.map((entry) => {
+          const object = this.reader.read(entry);
+          const remap = this.setup.remaps[entry.store];
+          for (const surface of object.surfaces) surface.material = remap[surface.material];
+          return object;
+        })
+      : task.entries.map((entry) => createPrism(entry, this.materials));
+    const { glb } = writeGlb(objects, {
+      images: this.materials.images,
+      loadImage: this.loadImage,
+      schema: this.setup.schema,
+      materials: this.materials.colors,
+      compress: this.setup.compress,
+    });
+    writeFileSync(path.join(this.setup.outDirectory, task.uri), glb);
+    this.written += glb.length;
+    this.collect(this.written);
+    return glb.length;
+  }
+
+  close(): void {
+    this.reader.close();
+  }
 }
 
 /** What was written. */
@@ -106,68 +188,42 @@ export function createPrism(entry: FeatureIndexEntry, materials: MaterialTable):
 const PRISM_FACE_INDICES = new Uint32Array([0, 1, 2, 0, 2, 3]);
 
 /**
- * Writes the tiles of `root`, then tileset.json and the id index.
+ * Writes the tiles of `root` (through `options.runTiles`), then tileset.json and the id index.
  * @returns counts and paths.
  */
-export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): TilesetWriteResult {
-  const entries = options.store.entries;
+export async function writeTileset(
+  root: QuadtreeNode,
+  options: TilesetWriteOptions,
+): Promise<TilesetWriteResult> {
+  const entries = options.entries;
   const tilesDirectory = path.join(options.outDirectory, 'tiles');
   mkdirSync(tilesDirectory, { recursive: true });
   const maximumParentFeatures = options.maximumParentFeatures ?? 1_500;
   const tileOf = new Int32Array(entries.length).fill(-1);
   const featureOf = new Int32Array(entries.length);
   const uris: string[] = [];
-  let bytes = 0;
+  const tasks: TileTask[] = [];
   const diagonals = new Float64Array(entries.length);
   entries.forEach((entry, index) => (diagonals[index] = diagonalOf(entry.bounds)));
 
-  // Images are read once per tile that uses them; the last few stay cached for neighbouring tiles.
-  const imageCache = new Map<string, Uint8Array | undefined>();
-  const loadImage = (imagePath: string): Uint8Array | undefined => {
-    if (imageCache.has(imagePath)) return imageCache.get(imagePath);
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = readFileSync(imagePath);
-    } catch {
-      bytes = undefined;
-    }
-    if (imageCache.size >= 16) imageCache.delete(imageCache.keys().next().value!);
-    imageCache.set(imagePath, bytes);
-    return bytes;
-  };
-
-  // Tiles are built one at a time; a full collection every 4 MB of tiles keeps the heap at that (see ../memory).
-  const collect = createCollector(4 << 20);
-  const writeNode = (node: QuadtreeNode): Record<string, unknown> => {
+  const planNode = (node: QuadtreeNode): Record<string, unknown> => {
     const uri = `tiles/${node.level}-${node.x}-${node.y}.glb`;
-    let objects: TriangulatedObject[];
     const tileIndex = uris.length;
     uris.push(uri);
     if (node.children.length === 0) {
-      objects = node.features.map((index) => options.store.read(entries[index]));
       node.features.forEach((index, feature) => {
         tileOf[index] = tileIndex;
         featureOf[index] = feature;
       });
+      tasks.push({ uri, leaf: true, entries: node.features.map((index) => entries[index]) });
     } else {
       // The largest objects first: they matter most from afar.
       const chosen = [...node.subtreeFeatures]
         .sort((a, b) => diagonals[b] - diagonals[a])
         .slice(0, maximumParentFeatures);
-      objects = chosen.map((index) => createPrism(entries[index], options.materials));
+      tasks.push({ uri, leaf: false, entries: chosen.map((index) => entries[index]) });
     }
-    const { glb } = writeGlb(objects, {
-      images: options.materials.images,
-      loadImage,
-      schema: options.schema,
-      materials: options.materials.colors,
-      compress: options.compress,
-    });
-    writeFileSync(path.join(options.outDirectory, uri), glb);
-    bytes += glb.length;
-    collect(bytes);
-    options.onTile?.(uris.length);
-    const children = node.children.map(writeNode);
+    const children = node.children.map(planNode);
     // Padding depends on latitude, so the parent takes the union of its padded children to contain them exactly.
     const region = regionOf(node.bounds);
     for (const child of children) {
@@ -188,7 +244,9 @@ export function writeTileset(root: QuadtreeNode, options: TilesetWriteOptions): 
     if (children.length > 0) tile.children = children;
     return tile;
   };
-  const rootTile = writeNode(root);
+  const rootTile = planNode(root);
+  let done = 0;
+  let bytes = await options.runTiles(tasks, () => options.onTile?.(++done));
   const tileset = {
     asset: { version: '1.1', generator: 'Plaza tiler' },
     geometricError: Math.max(root.geometricError * 2, diagonalOf(root.bounds)),
