@@ -602,7 +602,10 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       if (!collectOnly && CITY_OBJECT_TYPES.has(name)) {
         const parent = objectStack[objectStack.length - 1];
         const id =
-          attributeByLocalName(attributes, 'id') ?? `${name}_${file.length}_${parser.line}_${parser.column}`;
+          attributeByLocalName(attributes, 'id') ??
+          // No gml:id: named after the byte offset of its tag in the file (the same whether the file is read whole or
+          // in parts).
+          `${name}_at_${range ? range.start + parser.offset - range.header.length : parser.offset}`;
         const object: ObjectContext = {
           id,
           type: name,

@@ -215,6 +215,11 @@ export class XmlTokenizer {
     return this.lineNumber;
   }
 
+  /** Byte offset of the current position in the document. */
+  get offset(): number {
+    return this.position;
+  }
+
   /** 1-based column of the current position. */
   get column(): number {
     this.countLines(this.position);

@@ -99,7 +99,8 @@ describe('tiler parallel conversion', () => {
 
   it('writes byte-identical tiles, tileset and id index with two workers and with one', async () => {
     const file = path.join(temporary, 'same.gml');
-    writeFileSync(file, gridCity({ count: 900 }));
+    const text = gridCity({ count: 900, special: (index) => (index === 800 ? { id: '' } : undefined) });
+    writeFileSync(file, text);
     const { sequential, parallel, same, differing } = await convertBoth(file, 'same');
     expect(differing).toEqual([]);
     expect(same).toBe(true);
@@ -108,6 +109,13 @@ describe('tiler parallel conversion', () => {
     expect(parallel.tiles).toBe(sequential.tiles);
     expect(parallel.bytes).toBe(sequential.bytes);
     expect(parallel.crs).toBe(sequential.crs);
+    // The building without gml:id is named after the byte offset of its start tag's '>' (the same in both modes).
+    const ids = JSON.parse(readFileSync(path.join(temporary, 'same-parallel', 'ids.json'), 'utf8')) as {
+      features: Record<string, unknown>;
+    };
+    const tagEnd = Buffer.from(text).indexOf('<bldg:Building>') + '<bldg:Building'.length;
+    expect(ids.features[`Building_at_${tagEnd}`]).toBeDefined();
+    expect(Object.keys(ids.features)).toHaveLength(900);
   });
 
   it('reports warnings of later parts at their real lines, and keeps the first of two equal ids across parts', async () => {

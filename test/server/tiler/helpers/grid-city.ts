@@ -30,6 +30,7 @@ export function gridCity(options: GridOptions): string {
       continue;
     }
     const id = special?.id ?? `b${index}`;
+    const name = id === '' ? `anonymous${index}` : id;
     const x = 458000 + (index % 80) * 20;
     const y = 5438000 + Math.floor(index / 80) * 20;
     const [low, high] = [100, 110 + (index % 7)];
@@ -39,7 +40,8 @@ export function gridCity(options: GridOptions): string {
       [x + 10, y + 10],
       [x, y + 10],
     ];
-    lines.push('<core:cityObjectMember>', `<bldg:Building gml:id="${id}">`);
+    // An empty id writes a Building without gml:id.
+    lines.push('<core:cityObjectMember>', id === '' ? '<bldg:Building>' : `<bldg:Building gml:id="${id}">`);
     lines.push(`<bldg:measuredHeight uom="m">${high - low}</bldg:measuredHeight>`);
     if (special?.geometry !== undefined) lines.push(special.geometry);
     else {
