@@ -10,14 +10,13 @@ import { TilerWorkerPool } from './parallel/worker-pool';
 import { buildQuadtree } from './stages/build-quadtree';
 import { convertUnit } from './stages/convert-unit';
 import type { ConversionUnit, UnitResult, UnitSettings, UnitWorkspace } from './stages/convert-unit';
-import { FeatureStore } from './stages/feature-store';
-import type { FeatureIndexEntry } from './stages/feature-store';
+import { FeatureIndex, FeatureStore } from './stages/feature-store';
 import { SchemaCollector } from './stages/metadata-schema';
 import { planUnits } from './stages/split-input';
 import { MaterialTable } from './stages/triangulate';
 import type { MaterialSnapshot } from './stages/triangulate';
 import { TileWriter, writeTileset } from './stages/write-tileset';
-import type { TileTask, TileWriterSetup } from './stages/write-tileset';
+import type { TilePlan, TileTask, TileWriterSetup } from './stages/write-tileset';
 
 /** Options of {@link convertCityModels}. */
 export interface ConvertOptions {
@@ -73,8 +72,8 @@ export interface ConversionSummary {
 }
 
 const MAXIMUM_KEPT_WARNINGS = 1_000;
-/** Inputs smaller than this are converted in the calling thread (workers cost ~0.1 s to start). */
-export const PARALLEL_MINIMUM_BYTES = 12 << 20;
+/** Inputs smaller than this are converted in the calling thread: on two cores, workers (each compiling the tiler anew) only pay off from about 30 MB. */
+export const PARALLEL_MINIMUM_BYTES = 32 << 20;
 const DEFAULT_PART_BYTES = 8 << 20;
 const INPUT_EXTENSIONS = /\.(gml|xml|json|jsonl)(\.gz)?$|\.gz$/i;
 
@@ -227,7 +226,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     );
 
     // Merge in input order: duplicates (the first one is kept), line numbers of parts, CRS, schema.
-    const entries: FeatureIndexEntry[] = [];
+    const entries = new FeatureIndex();
     const seenIds = new Set<string>();
     const schema = new SchemaCollector();
     const crsUsed = new Set<string>();
@@ -258,7 +257,9 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
         warn(mapped);
       }
       warningCount += result.warningCount - result.warnings.length;
-      for (const entry of result.entries) {
+      const unitEntries = FeatureIndex.fromData(result.entries);
+      for (let position = 0; position < unitEntries.length; position++) {
+        const entry = unitEntries.at(position)!;
         entry.line = mapLine(entry.line);
         if (seenIds.has(entry.id)) {
           warn({
@@ -276,15 +277,22 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       schema.merge(result.schema);
       if (range) linesBefore += result.documentLines - 1 - headerNewlines;
     };
-    for (const unit of units) {
-      if (redo.has(unit.fileIndex)) {
-        const whole = wholeResults.get(unit.fileIndex);
-        if (whole && unit.range?.start === 0) mergeResult({ ...unit, range: undefined }, whole);
-        continue;
+    // The merged index holds what is needed from here on; the units' entry objects can go. (The loop runs in a function
+    // of its own so that no register of this long-lived frame keeps the last unit's result alive.)
+    const mergeAll = () => {
+      for (const unit of units) {
+        if (redo.has(unit.fileIndex)) {
+          const whole = wholeResults.get(unit.fileIndex);
+          if (whole && unit.range?.start === 0) mergeResult({ ...unit, range: undefined }, whole);
+          continue;
+        }
+        mergeResult(unit, results[unit.index]);
       }
-      mergeResult(unit, results[unit.index]);
-    }
-    seenIds.clear();
+      seenIds.clear();
+      results.length = 0;
+      wholeResults.clear();
+    };
+    mergeAll();
 
     if (entries.length === 0) {
       const reasons = warnings
@@ -322,7 +330,12 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     };
 
     const root = buildQuadtree(entries, { maximumLeafVertices: options.maximumLeafVertices });
-    const runTiles = async (tasks: TileTask[], onTile: () => void): Promise<number> => {
+    const taskOf = (plan: TilePlan): TileTask => ({
+      uri: plan.uri,
+      leaf: plan.leaf,
+      entries: plan.features.map((index) => entries.at(index)!),
+    });
+    const runTiles = async (plans: TilePlan[], onTile: () => void): Promise<number> => {
       let bytes = 0;
       if (pool) {
         const workers = pool;
@@ -331,20 +344,24 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
             workers.run<'ready'>({ type: 'tile-setup', setup }, { slot }),
           ),
         );
-        // Leaves are the big ones: start them first so that both threads stay busy to the end.
-        const ordered = [...tasks].sort((a, b) => b.entries.length - a.entries.length);
+        // The biggest tiles first, so that every thread stays busy to the end; one task per worker in flight.
+        const ordered = [...plans].sort((a, b) => b.features.length - a.features.length);
+        let next = 0;
         await Promise.all(
-          ordered.map(async (task) => {
-            const reply = await workers.run<'tile-done'>({ type: 'tile', task });
-            bytes += reply.bytes;
-            onTile();
+          Array.from({ length: workers.size }, async () => {
+            while (next < ordered.length) {
+              const task = taskOf(ordered[next++]);
+              const reply = await workers.run<'tile-done'>({ type: 'tile', task });
+              bytes += reply.bytes;
+              onTile();
+            }
           }),
         );
       } else {
         const writer = new TileWriter(setup);
         try {
-          for (const task of tasks) {
-            bytes += writer.write(task);
+          for (const plan of plans) {
+            bytes += writer.write(taskOf(plan));
             onTile();
           }
         } finally {

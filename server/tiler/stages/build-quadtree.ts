@@ -1,6 +1,6 @@
 // Stage: a spatial quadtree over object centroids (longitude, latitude) with a vertex and object budget per leaf,
 // and geometric errors derived from what each level leaves out.
-import type { FeatureIndexEntry } from './feature-store';
+import type { FeatureList } from './feature-store';
 import type { GeographicBounds } from './triangulate';
 
 /** Options of {@link buildQuadtree}, with their defaults. */
@@ -57,7 +57,7 @@ export function unionBounds(target: GeographicBounds | undefined, other: Geograp
  * Builds the quadtree over `entries` (assigned by centroid, so each object is in exactly one leaf).
  * @throws Error when `entries` is empty (a developer error: the pipeline checks first).
  */
-export function buildQuadtree(entries: FeatureIndexEntry[], options: QuadtreeOptions = {}): QuadtreeNode {
+export function buildQuadtree(entries: FeatureList, options: QuadtreeOptions = {}): QuadtreeNode {
   if (entries.length === 0) throw new Error('buildQuadtree: no objects');
   const maximumVertices = options.maximumLeafVertices ?? 60_000;
   const maximumFeatures = options.maximumLeafFeatures ?? 2_000;
@@ -68,14 +68,15 @@ export function buildQuadtree(entries: FeatureIndexEntry[], options: QuadtreeOpt
   let south = Infinity;
   let east = -Infinity;
   let north = -Infinity;
-  entries.forEach((entry, index) => {
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries.at(index)!;
     centroidX[index] = (entry.bounds.west + entry.bounds.east) / 2;
     centroidY[index] = (entry.bounds.south + entry.bounds.north) / 2;
     west = Math.min(west, centroidX[index]);
     east = Math.max(east, centroidX[index]);
     south = Math.min(south, centroidY[index]);
     north = Math.max(north, centroidY[index]);
-  });
+  }
   // A square cell in metres keeps tiles roughly square.
   const latitudeScale = Math.cos(((south + north) / 2) * (Math.PI / 180)) || 1;
   const size = Math.max((east - west) * latitudeScale, north - south, 1e-7) * 1.000001;
@@ -86,8 +87,9 @@ export function buildQuadtree(entries: FeatureIndexEntry[], options: QuadtreeOpt
     let vertices = 0;
     let bounds: GeographicBounds | undefined;
     for (const index of indices) {
-      vertices += entries[index].vertexCount;
-      bounds = unionBounds(bounds, entries[index].bounds);
+      const entry = entries.at(index)!;
+      vertices += entry.vertexCount;
+      bounds = unionBounds(bounds, entry.bounds);
     }
     const node: QuadtreeNode = {
       level,
@@ -120,13 +122,13 @@ export function buildQuadtree(entries: FeatureIndexEntry[], options: QuadtreeOpt
     // Parent content is coarse (prisms of the largest objects), so its error is what the coarse view loses:
     // at most the size of any object below, and never less than twice its children's.
     let largest = 0;
-    for (const index of indices) largest = Math.max(largest, diagonalOf(entries[index].bounds));
+    for (const index of indices) largest = Math.max(largest, diagonalOf(entries.at(index)!.bounds));
     const childError = Math.max(...node.children.map((child) => child.geometricError));
     node.geometricError = Math.max(largest, childError * 2);
     return node;
   };
   return build(
-    entries.map((_, index) => index),
+    Array.from({ length: entries.length }, (_, index) => index),
     0,
     0,
     0,

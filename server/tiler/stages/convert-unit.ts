@@ -7,7 +7,8 @@ import { DataError } from '../errors';
 import type { ConversionWarning } from '../errors';
 import { createTypeFilter } from '../model';
 import type { CityObjectRecord } from '../model';
-import type { FeatureIndexEntry, FeatureStore } from './feature-store';
+import { FeatureIndex } from './feature-store';
+import type { FeatureIndexData, FeatureStore } from './feature-store';
 import { SchemaCollector } from './metadata-schema';
 import type { SchemaSnapshot } from './metadata-schema';
 import type { ByteRange } from './open-input';
@@ -41,7 +42,8 @@ export interface UnitSettings {
 /** The outcome of one unit, as plain data. */
 export interface UnitResult {
   index: number;
-  entries: FeatureIndexEntry[];
+  /** The unit's objects, in reading order (a FeatureIndex as data: compact and cheap to send between threads). */
+  entries: FeatureIndexData;
   warnings: ConversionWarning[];
   warningCount: number;
   crs: string[];
@@ -89,7 +91,7 @@ export async function convertUnit(
   const heightOffset = settings.heightOffset;
   const file = unit.file;
   const schema = new SchemaCollector();
-  const entries: FeatureIndexEntry[] = [];
+  const entries = new FeatureIndex();
   const warnings: ConversionWarning[] = [];
   let warningCount = 0;
   const warn = (warning: ConversionWarning) => {
@@ -180,7 +182,7 @@ export async function convertUnit(
   }
   return {
     index: unit.index,
-    entries,
+    entries: entries.toData(),
     warnings,
     warningCount,
     crs: [...crsUsed],

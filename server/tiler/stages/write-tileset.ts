@@ -4,7 +4,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync 
 import path from 'node:path';
 import { geodeticToEcef } from '../crs';
 import { SpillReader } from './feature-store';
-import type { FeatureIndexEntry } from './feature-store';
+import type { FeatureIndexEntry, FeatureList } from './feature-store';
 import type { QuadtreeNode } from './build-quadtree';
 import { diagonalOf, unionBounds } from './build-quadtree';
 import type { MetadataSchema } from './metadata-schema';
@@ -22,12 +22,22 @@ import { collectGarbage, createCollector } from '../memory';
 export interface TilesetWriteOptions {
   outDirectory: string;
   /** Every object, indexed as the quadtree's feature numbers. */
-  entries: FeatureIndexEntry[];
+  entries: FeatureList;
   /** Most prisms in one parent tile (default 1 500). */
   maximumParentFeatures?: number;
-  /** Writes the tiles' GLBs (in this thread or in workers); resolves to the bytes written. */
-  runTiles: (tasks: TileTask[], onTile: () => void) => Promise<number>;
+  /**
+   * Writes the tiles' GLBs (in this thread or in workers); resolves to the bytes written. Each plan turns into a task
+   * (with its entries) only when its turn comes, so that the entries are not all materialised at once.
+   */
+  runTiles: (plans: TilePlan[], onTile: () => void) => Promise<number>;
   onTile?: (tiles: number) => void;
+}
+
+/** A tile to write: its objects by feature number. */
+export interface TilePlan {
+  uri: string;
+  leaf: boolean;
+  features: number[];
 }
 
 /** One tile's content to write: full geometry of its objects (leaf) or their prisms (parent). */
@@ -80,9 +90,8 @@ export class TileWriter {
   /** Writes one tile; returns its bytes. */
   write(task: TileTask): number {
     const objects = task.leaf
-      ? task.entries.map((entry) => {
-          const object = this.reader.read(entry);
-          const remap = this.setup.remaps[entry.store];
+      ? this.reader.readAll(task.entries).map((object, index) => {
+          const remap = this.setup.remaps[task.entries[index].store];
           for (const surface of object.surfaces) surface.material = remap[surface.material];
           return object;
         })
@@ -202,9 +211,10 @@ export async function writeTileset(
   const tileOf = new Int32Array(entries.length).fill(-1);
   const featureOf = new Int32Array(entries.length);
   const uris: string[] = [];
-  const tasks: TileTask[] = [];
+  const plans: TilePlan[] = [];
   const diagonals = new Float64Array(entries.length);
-  entries.forEach((entry, index) => (diagonals[index] = diagonalOf(entry.bounds)));
+  for (let index = 0; index < entries.length; index++)
+    diagonals[index] = diagonalOf(entries.at(index)!.bounds);
 
   const planNode = (node: QuadtreeNode): Record<string, unknown> => {
     const uri = `tiles/${node.level}-${node.x}-${node.y}.glb`;
@@ -215,13 +225,13 @@ export async function writeTileset(
         tileOf[index] = tileIndex;
         featureOf[index] = feature;
       });
-      tasks.push({ uri, leaf: true, entries: node.features.map((index) => entries[index]) });
+      plans.push({ uri, leaf: true, features: node.features });
     } else {
       // The largest objects first: they matter most from afar.
       const chosen = [...node.subtreeFeatures]
         .sort((a, b) => diagonals[b] - diagonals[a])
         .slice(0, maximumParentFeatures);
-      tasks.push({ uri, leaf: false, entries: chosen.map((index) => entries[index]) });
+      plans.push({ uri, leaf: false, features: chosen });
     }
     const children = node.children.map(planNode);
     // Padding depends on latitude, so the parent takes the union of its padded children to contain them exactly.
@@ -246,7 +256,7 @@ export async function writeTileset(
   };
   const rootTile = planNode(root);
   let done = 0;
-  let bytes = await options.runTiles(tasks, () => options.onTile?.(++done));
+  let bytes = await options.runTiles(plans, () => options.onTile?.(++done));
   const tileset = {
     asset: { version: '1.1', generator: 'Plaza tiler' },
     geometricError: Math.max(root.geometricError * 2, diagonalOf(root.bounds)),
@@ -285,7 +295,8 @@ export async function writeTileset(
     collectGarbage();
     const collectIds = createCollector(8 << 20);
     let idBytes = 0;
-    entries.forEach((entry, index) => {
+    for (let index = 0; index < entries.length; index++) {
+      const entry = entries.at(index)!;
       known.add(entry.id);
       const record: Record<string, unknown> = {
         tile: uris[tileOf[index]],
@@ -314,7 +325,7 @@ export async function writeTileset(
         chunk = '';
         collectIds(idBytes);
       }
-    });
+    }
     for (const [id, parent] of parents) {
       if (known.has(id)) continue;
       const record = {

@@ -48,7 +48,7 @@ export function gridCity(options: GridOptions): string {
       lines.push('<bldg:lod2MultiSurface>', '<gml:MultiSurface>');
       lines.push(
         `<gml:surfaceMember>${polygon(
-          `${id}-roof`,
+          `${name}-roof`,
           corners.map(([cx, cy]) => [cx, cy, high]),
         )}</gml:surfaceMember>`,
       );
