@@ -3,7 +3,7 @@
 // Built with esbuild into node_modules/.cache/plaza-tiler/ (falling back to the OS temp folder), keyed by a hash of the
 // tiler's sources, so an edited source rebuilds on the next run. Plain JavaScript on purpose: bin.mjs runs it without any TypeScript loader.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,20 @@ function cacheDirectories() {
   return [path.join(ROOT, 'node_modules', '.cache', 'plaza-tiler'), path.join(tmpdir(), 'plaza-tiler-cache')];
 }
 
+/** Bundles of older sources, unused for an hour (a running conversion may still start workers on its own). */
+function removeStaleBundles(directory, keep) {
+  const hourAgo = Date.now() - 3_600_000;
+  for (const entry of readdirSync(directory)) {
+    if (!/^tiler-[0-9a-f]+\.mjs(\.map)?$/.test(entry) || entry.startsWith(keep)) continue;
+    const full = path.join(directory, entry);
+    try {
+      if (statSync(full).mtimeMs < hourAgo) rmSync(full, { force: true });
+    } catch {
+      // Another process removed it first.
+    }
+  }
+}
+
 let pending;
 
 /**
@@ -62,7 +76,9 @@ async function build() {
     if (existsSync(file)) return file;
     try {
       mkdirSync(directory, { recursive: true });
-      const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+      // Built under its final name in a private folder (the source map link names the file), then moved in.
+      const staging = path.join(directory, `.build-${process.pid}-${Date.now()}`);
+      const temporary = path.join(staging, name);
       await esbuild.build({
         entryPoints: [ENTRY],
         outfile: temporary,
@@ -77,10 +93,13 @@ async function build() {
         banner: {
           js: "import { createRequire as plazaCreateRequire } from 'node:module'; const require = plazaCreateRequire(import.meta.url);",
         },
-        sourcemap: 'inline',
+        sourcemap: 'linked',
         logLevel: 'silent',
       });
+      renameSync(`${temporary}.map`, `${file}.map`);
       renameSync(temporary, file);
+      rmSync(staging, { recursive: true, force: true });
+      removeStaleBundles(directory, name);
       return file;
     } catch (error) {
       lastError = error;
