@@ -107,13 +107,22 @@ export function formatSummary(summary: ConversionSummary): string {
 }
 
 function formatProgress(progress: ConversionProgress, seconds: number): string {
-  const fraction = progress.bytesTotal > 0 ? Math.min(1, progress.bytesRead / progress.bytesTotal) : 0;
+  const writing = progress.tiles > 0 && (progress.tilesTotal ?? 0) > 0;
+  const fraction = writing
+    ? progress.tiles / progress.tilesTotal!
+    : progress.bytesTotal > 0
+      ? Math.min(1, progress.bytesRead / progress.bytesTotal)
+      : 0;
   const width = 24;
   const filled = Math.round(fraction * width);
   const rate = seconds > 0 ? progress.features / seconds : 0;
   const megabytesPerSecond = seconds > 0 ? progress.bytesRead / 1e6 / seconds : 0;
   const eta = fraction > 0 && fraction < 1 ? (seconds / fraction) * (1 - fraction) : 0;
-  const phase = progress.tiles > 0 ? `writing tile ${progress.tiles}` : `ETA ${eta.toFixed(0)} s`;
+  const phase = writing
+    ? `writing tile ${progress.tiles} of ${progress.tilesTotal}`
+    : progress.tiles > 0
+      ? `writing tile ${progress.tiles}`
+      : `ETA ${eta.toFixed(0)} s`;
   return (
     `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ` +
     `${progress.features} features (${rate.toFixed(0)}/s, ${megabytesPerSecond.toFixed(1)} MB/s) ${phase}`

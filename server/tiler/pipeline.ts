@@ -50,7 +50,10 @@ export interface ConversionProgress {
   features: number;
   bytesRead: number;
   bytesTotal: number;
+  /** Tiles written so far (0 while reading). */
   tiles: number;
+  /** Tiles to write (0 while reading). */
+  tilesTotal?: number;
 }
 
 /** The result of a conversion. */
@@ -374,8 +377,14 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       outDirectory: options.outDirectory,
       entries,
       runTiles,
-      onTile: (tiles) =>
-        options.onProgress?.({ features: entries.length, bytesRead: bytesTotal, bytesTotal, tiles }),
+      onTile: (tiles, tilesTotal) =>
+        options.onProgress?.({
+          features: entries.length,
+          bytesRead: bytesTotal,
+          bytesTotal,
+          tiles,
+          tilesTotal,
+        }),
     });
     if (schema.dropped > 0)
       warn({

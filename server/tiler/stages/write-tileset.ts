@@ -30,7 +30,8 @@ export interface TilesetWriteOptions {
    * (with its entries) only when its turn comes, so that the entries are not all materialised at once.
    */
   runTiles: (plans: TilePlan[], onTile: () => void) => Promise<number>;
-  onTile?: (tiles: number) => void;
+  /** After each tile: tiles written so far and how many there are. */
+  onTile?: (tiles: number, total: number) => void;
 }
 
 /** A tile to write: its objects by feature number. */
@@ -256,7 +257,7 @@ export async function writeTileset(
   };
   const rootTile = planNode(root);
   let done = 0;
-  let bytes = await options.runTiles(plans, () => options.onTile?.(++done));
+  let bytes = await options.runTiles(plans, () => options.onTile?.(++done, plans.length));
   const tileset = {
     asset: { version: '1.1', generator: 'Plaza tiler' },
     geometricError: Math.max(root.geometricError * 2, diagonalOf(root.bounds)),

@@ -89,6 +89,8 @@ describe('runTilerCommand', () => {
       stderr.stream,
     );
     expect(stderr.text()).toMatch(/\r\[[#.]{24}\]\s+\d+% \d+ features \(\d+\/s, [\d.]+ MB\/s\)/);
+    // The tile phase counts tiles against their total (one tile here: a full bar).
+    expect(stderr.text()).toMatch(/\r\[#{24}\] 100% \d+ features .* writing tile 1 of 1/);
   });
 
   it('returns 1 with the reason when nothing usable was produced', async () => {
