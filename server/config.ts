@@ -33,6 +33,13 @@ const ENVIRONMENT_SCHEMA = z.object({
   NGSI_LD_TENANT: OPTIONAL_TEXT.prefault(''),
   NGSI_LD_CONTEXT: OPTIONAL_URL.prefault(''),
   NGSI_LD_TOKEN: OPTIONAL_TEXT.prefault(''),
+  NGSI_LD_TEMPORAL_URL: OPTIONAL_URL.prefault(''),
+  NGSI_LD_API_KEY: OPTIONAL_TEXT.prefault(''),
+  NGSI_LD_API_KEY_HEADER: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name')
+    .default('X-API-Key'),
   NGSI_LD_HISTORY_RETENTION_DAYS: z.coerce
     .number({ message: 'expected a number' })
     .positive('expected > 0')
@@ -102,6 +109,12 @@ export interface PlazaConfig {
     tenant: string | undefined;
     context: string | undefined;
     token: string | undefined;
+    /** A separate temporal service's API root (Orion-LD keeps history in Mintaka); default the broker's own. */
+    temporalUrl: string | undefined;
+    /** API key sent in `apiKeyHeader` (an API gateway in front of the broker). */
+    apiKey: string | undefined;
+    /** The header that carries `apiKey` (default `X-API-Key`). */
+    apiKeyHeader: string;
   };
   /** The embedded NGSI-LD broker (mounted when `ngsiLd.url` is unset). */
   broker: {
@@ -171,6 +184,9 @@ export function parseConfig(
       tenant: env.NGSI_LD_TENANT,
       context: env.NGSI_LD_CONTEXT,
       token: env.NGSI_LD_TOKEN,
+      temporalUrl: env.NGSI_LD_TEMPORAL_URL?.replace(/\/+$/, ''),
+      apiKey: env.NGSI_LD_API_KEY,
+      apiKeyHeader: env.NGSI_LD_API_KEY_HEADER,
     },
     broker: {
       historyRetentionDays: env.NGSI_LD_HISTORY_RETENTION_DAYS,

@@ -1,7 +1,8 @@
 // One live feed: the current state of one tenant's entities of one type set, kept in step with the broker by one
 // subscription (or polling), full re-syncs expressed as deltas, coalesced events with increasing ids, and a bounded
 // replay buffer for clients that resume with Last-Event-ID.
-import { BrokerError, type LiveBrokerClient } from './broker-client';
+import { randomUUID } from 'node:crypto';
+import { NgsiLdClientError, type NgsiLdClient } from '../ngsi-ld/client';
 import { toLiveEntity, type LiveEntity } from './live-entity';
 
 /** What the viewer is told about the broker. */
@@ -38,7 +39,7 @@ export interface FeedListener {
 
 /** Options of {@link LiveFeed}; the defaults are documented on each. */
 export interface LiveFeedOptions {
-  broker: LiveBrokerClient;
+  broker: NgsiLdClient;
   /** The entity types; undefined follows every type the broker has (from `GET /types`). */
   types: string[] | undefined;
   mode: LiveMode;
@@ -296,7 +297,7 @@ export class LiveFeed {
         delay =
           this.#settings.mode === 'polling' ? this.#settings.pollIntervalMs : this.#settings.checkIntervalMs;
       } catch (error) {
-        const state = error instanceof BrokerError ? error.state : 'unavailable';
+        const state = error instanceof NgsiLdClientError ? error.state : 'unavailable';
         const reason = error instanceof Error ? error.message : String(error);
         this.#setStatus(state, `broker ${state}: ${reason}`);
         delay = Math.min(this.#settings.retryIntervalMs, this.#settings.checkIntervalMs);
@@ -310,7 +311,7 @@ export class LiveFeed {
   }
 
   async #poll(): Promise<string> {
-    const types = this.#settings.types ?? (await this.#settings.broker.fetchTypes());
+    const types = this.#settings.types ?? (await this.#settings.broker.listTypes());
     const detail = `polling ${this.#settings.broker.url} every ${this.#settings.pollIntervalMs / 1000} s for ${describeTypes(types)}`;
     // Said before the re-sync, so a client's first snapshot follows a 'connected' status.
     this.#setStatus('connected', detail);
@@ -320,9 +321,9 @@ export class LiveFeed {
 
   async #checkSubscription(): Promise<string> {
     const broker = this.#settings.broker;
-    const types = this.#settings.types ?? (await broker.fetchTypes());
+    const types = this.#settings.types ?? (await broker.listTypes());
     if (types.length === 0) {
-      if (this.#subscriptionId) await broker.deleteSubscription(this.#subscriptionId);
+      if (this.#subscriptionId) await broker.unsubscribe(this.#subscriptionId);
       this.#subscriptionId = undefined;
       this.#subscribedTypes = undefined;
       const detail = `the broker at ${broker.url} holds no entities yet`;
@@ -364,14 +365,19 @@ export class LiveFeed {
     if (this.#subscriptionId) {
       const old = this.#subscriptionId;
       this.#subscriptionId = undefined;
-      await broker.deleteSubscription(old).catch(() => undefined);
+      await broker.unsubscribe(old).catch(() => undefined);
     }
     const expiresAt = Date.now() + this.#settings.subscriptionLifetimeMs;
-    this.#subscriptionId = await broker.createSubscription({
-      types,
-      endpoint: this.#settings.notificationUrl,
+    this.#subscriptionId = await broker.subscribe({
+      id: `urn:ngsi-ld:Subscription:plaza-live-${randomUUID()}`,
       description: this.#settings.description,
+      entities: types.map((type) => ({ type })),
+      notification: {
+        format: 'normalized',
+        endpoint: { uri: this.#settings.notificationUrl, accept: 'application/json' },
+      },
       expiresAt: new Date(expiresAt).toISOString(),
+      isActive: true,
     });
     this.#subscribedTypes = types;
     this.#expiresAt = expiresAt;
@@ -382,7 +388,7 @@ export class LiveFeed {
     this.#syncing = true;
     this.#held = [];
     try {
-      const raw = await this.#settings.broker.queryEntities(types);
+      const raw = types.length ? await this.#settings.broker.queryEntities({ type: types }) : [];
       if (this.#closed) return;
       this.counters.resyncs++;
       const fresh = new Map<string, LiveEntity>();
@@ -427,7 +433,7 @@ export class LiveFeed {
     // A broker that is down must not hold up Plaza's shutdown for a whole request timeout.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.#settings.broker.deleteSubscription(id).catch(() => undefined),
+      this.#settings.broker.unsubscribe(id).catch(() => undefined),
       new Promise((resolve) => (timer = setTimeout(resolve, 2000))),
     ]);
     clearTimeout(timer);

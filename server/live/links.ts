@@ -11,7 +11,7 @@ import { loadCollectionsConfig } from '../ogc/collections-config';
 import { GeoPackageProvider } from '../providers/geopackage';
 import type { FeatureProvider } from '../providers/provider';
 import { createProvider } from '../providers/registry';
-import type { LiveBrokerClient } from './broker-client';
+import type { NgsiLdClient } from '../ngsi-ld/client';
 import { toLiveEntity, type LiveEntity } from './live-entity';
 
 /** The URN prefix of building entities; the rest is the building's persistent id. */
@@ -98,25 +98,25 @@ function boxPolygon([west, south, east, north]: [number, number, number, number]
 /** Answers /links from the broker's entities and the building footprints. */
 export class LinkService {
   readonly #config: PlazaConfig;
-  readonly #broker: LiveBrokerClient;
+  readonly #broker: NgsiLdClient;
   readonly #options: Required<LinkServiceOptions>;
   #entities: { at: number; promise: Promise<LiveEntity[]> } | undefined;
   #footprints:
     { at: number; promise: Promise<{ source: string; byId: Map<string, BuildingFootprint> }> } | undefined;
 
-  constructor(config: PlazaConfig, broker: LiveBrokerClient, options: LinkServiceOptions = {}) {
+  constructor(config: PlazaConfig, broker: NgsiLdClient, options: LinkServiceOptions = {}) {
     this.#config = config;
     this.#broker = broker;
     this.#options = { entityCacheMs: 5000, footprintCacheMs: 300_000, ...options };
   }
 
-  /** Every entity the broker holds (all types), cached briefly. @throws BrokerError */
+  /** Every entity the broker holds (all types), cached briefly. @throws NgsiLdClientError */
   async #allEntities(): Promise<LiveEntity[]> {
     const now = Date.now();
     if (!this.#entities || now - this.#entities.at > this.#options.entityCacheMs) {
       const promise = (async () => {
-        const types = await this.#broker.fetchTypes();
-        const raw = await this.#broker.queryEntities(types);
+        const types = await this.#broker.listTypes();
+        const raw = types.length ? await this.#broker.queryEntities({ type: types }) : [];
         return raw.map(toLiveEntity).filter((entity): entity is LiveEntity => entity !== undefined);
       })();
       this.#entities = { at: now, promise };
@@ -297,7 +297,7 @@ export class LinkService {
 
   /**
    * The buildings an entity is linked to, or undefined when the broker does not know the entity.
-   * @throws BrokerError when the broker cannot answer
+   * @throws NgsiLdClientError when the broker cannot answer
    */
   async linksOfEntity(
     entityId: string,
@@ -317,7 +317,7 @@ export class LinkService {
 
   /**
    * The entities linked to a building, or undefined when no footprint, id index or relationship knows it.
-   * @throws BrokerError when the broker cannot answer
+   * @throws NgsiLdClientError when the broker cannot answer
    */
   async linksOfFeature(featureId: string): Promise<
     | {

@@ -1,7 +1,7 @@
 // LiveEntity: the flat shape the viewer draws, read from any NGSI-LD representation (normalized, concise,
 // keyValues, GeoJSON Features), plus the view-box test the relay filters clients with.
 import type { Geometry } from 'geojson';
-import { isBrokerEntity } from './broker-client';
+import { isNgsiLdEntity } from '../ngsi-ld/client';
 
 /** An entity as /live sends it: short names, plain values. */
 export interface LiveEntity {
@@ -83,7 +83,7 @@ function pickInstance(value: unknown): unknown {
  * @returns undefined when the value is not an entity (no string id or type)
  */
 export function toLiveEntity(input: unknown): LiveEntity | undefined {
-  if (!isBrokerEntity(input)) return undefined;
+  if (!isNgsiLdEntity(input)) return undefined;
   const typeValue = Array.isArray(input.type) ? input.type[0] : input.type;
   const entity: LiveEntity = {
     id: input.id,

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { PlazaConfig } from '../config';
 import { ApiError, badRequest } from '../http/errors';
 import type { PlazaModule } from '../http/module';
-import { NGSI_LD_BASE_PATH } from '../ngsi-ld';
-import { BrokerError, LiveBrokerClient } from './broker-client';
+import { NgsiLdClient, NgsiLdClientError } from '../ngsi-ld/client';
+import { brokerConnection } from '../ngsi-ld/client/from-config';
 import { readNotificationItems } from './live-entity';
 import { LinkService, type LinkServiceOptions } from './links';
 import { readLinksRequest, readLiveRequest } from './parameters';
@@ -137,7 +137,7 @@ export function createLiveModule(
           }
           return answer;
         } catch (error) {
-          if (error instanceof BrokerError)
+          if (error instanceof NgsiLdClientError)
             throw new ApiError(502, `broker ${error.state}: ${error.message}`, { code: 'BrokerError' });
           throw error;
         }
@@ -145,12 +145,9 @@ export function createLiveModule(
     },
 
     async start(baseUrl: string) {
-      const broker = new LiveBrokerClient({
-        url: config.ngsiLd.url ?? `${baseUrl}${NGSI_LD_BASE_PATH}`,
-        tenant: config.ngsiLd.tenant,
-        context: config.ngsiLd.context,
-        token: config.ngsiLd.token,
-        timeoutMs: options.brokerTimeoutMs,
+      const broker = new NgsiLdClient({
+        ...brokerConnection(config, baseUrl),
+        timeoutMs: options.brokerTimeoutMs ?? 5000,
       });
       relay = new LiveRelay({
         broker,

@@ -4,13 +4,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { ApiError } from '../http/errors';
-import type { LiveBrokerClient } from './broker-client';
+import type { NgsiLdClient } from '../ngsi-ld/client';
 import { LiveFeed, type FeedEvent, type FeedListener, type LiveMode, type LiveStatus } from './feed';
 import { isInBoundingBox, type LiveBoundingBox, type LiveEntity } from './live-entity';
 
 /** Options of {@link LiveRelay}. */
 export interface LiveRelayOptions {
-  broker: LiveBrokerClient;
+  broker: NgsiLdClient;
   mode: LiveMode;
   /** The tenant the broker client talks to ('' for the default), part of each feed's key. */
   tenant: string;
@@ -281,7 +281,7 @@ export class LiveRelay {
       if (typeof endpoint !== 'string' || !endpoint.startsWith(this.#options.notificationBaseUrl)) continue;
       if (this.#feedsByKey.has(endpoint.slice(this.#options.notificationBaseUrl.length))) continue;
       if (typeof subscription.id !== 'string') continue;
-      await this.#options.broker.deleteSubscription(subscription.id);
+      await this.#options.broker.unsubscribe(subscription.id);
       removed++;
     }
     return removed;

@@ -1,7 +1,15 @@
-// NGSI-LD entity types as feature collections, through any broker's HTTP API: `bbox` pushed down as
-// georel=intersects, the broker's page limit respected with offset paging and count=true, GeoJSON (keyValues)
-// converted to features; what the broker cannot answer exactly (exact bbox, datetime, CQL2, sort) is done here.
-import type { FeatureCollection, Feature, Geometry } from 'geojson';
+// NGSI-LD entity types as feature collections, through any broker's HTTP API with the shared NGSI-LD client: a plain
+// page (at most one bbox, no filter, datetime or sort) goes to the broker as it is (limit, offset, count=true,
+// georel=intersects); anything else reads the type's matching entities and does the rest here.
+import type { Geometry } from 'geojson';
+import {
+  NgsiLdClient,
+  NgsiLdClientError,
+  isNgsiLdError,
+  type NgsiLdClientOptions,
+  type NgsiLdEntityQuery,
+  type NgsiLdFeature,
+} from '../ngsi-ld/client';
 import {
   ProviderError,
   decodeCursor,
@@ -29,10 +37,13 @@ export interface NgsiLdProviderOptions {
   context?: string;
   /** Bearer token for the broker. */
   token?: string;
+  /** API key for the broker, sent in `apiKeyHeader` (default `X-API-Key`). */
+  apiKey?: string;
+  apiKeyHeader?: string;
   /** GeoProperty that becomes the geometry (default `location`). */
   geometryProperty?: string;
   temporalProperty?: string;
-  /** Largest `limit` the broker accepts (default 100: Stellio's maximum; Orion-LD and Scorpio allow 1000). */
+  /** Largest `limit` to ask the broker for (default: the maximum discovery found, 1000 or Stellio's 100). */
   pageLimit?: number;
   /** Most entities one request may read from the broker (default 50,000). */
   maximumEntities?: number;
@@ -50,77 +61,74 @@ const isCursor = (value: unknown): value is Cursor =>
   Number.isInteger((value as Cursor).o) &&
   (value as Cursor).o >= 0;
 
+type Connection = Pick<
+  NgsiLdProviderOptions,
+  'brokerUrl' | 'tenant' | 'context' | 'token' | 'apiKey' | 'apiKeyHeader' | 'timeoutMs'
+>;
+
+/** One client per connection, so that every collection of a broker shares its discovery. */
+const CLIENTS = new Map<string, NgsiLdClient>();
+
+function clientFor(connection: Connection): NgsiLdClient {
+  const url = typeof connection.brokerUrl === 'function' ? connection.brokerUrl() : connection.brokerUrl;
+  if (!url) throw new ProviderError('the NGSI-LD broker is not reachable yet', 'unavailable');
+  const options: NgsiLdClientOptions = {
+    url,
+    tenant: connection.tenant,
+    context: connection.context,
+    token: connection.token,
+    apiKey: connection.apiKey,
+    apiKeyHeader: connection.apiKeyHeader,
+    timeoutMs: connection.timeoutMs ?? 10_000,
+  };
+  const key = JSON.stringify(options);
+  let client = CLIENTS.get(key);
+  if (!client) {
+    client = new NgsiLdClient(options);
+    CLIENTS.set(key, client);
+  }
+  return client;
+}
+
+/** A client failure as the provider's error (the OGC layer answers 502/503 for `unavailable`). */
+function providerError(error: unknown, what: string): unknown {
+  if (!(error instanceof NgsiLdClientError)) return error;
+  return new ProviderError(`the NGSI-LD broker is ${error.state} (${what}): ${error.message}`, 'unavailable');
+}
+
 /** One NGSI-LD entity type. */
 export class NgsiLdProvider implements FeatureProvider {
-  readonly #pageLimit: number;
   #description: ProviderDescription | undefined;
   #describedAt = 0;
 
-  constructor(readonly options: NgsiLdProviderOptions) {
-    this.#pageLimit = options.pageLimit ?? 100;
-  }
+  constructor(readonly options: NgsiLdProviderOptions) {}
 
-  #headers(): Record<string, string> {
-    const headers: Record<string, string> = { accept: 'application/geo+json' };
-    if (this.options.context)
-      headers.link = `<${this.options.context}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`;
-    if (this.options.tenant) headers['NGSILD-Tenant'] = this.options.tenant;
-    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    return headers;
-  }
-
-  async #get(path: string, parameters: Record<string, string>): Promise<Response> {
-    const brokerUrl =
-      typeof this.options.brokerUrl === 'function' ? this.options.brokerUrl() : this.options.brokerUrl;
-    if (!brokerUrl) throw new ProviderError('the NGSI-LD broker is not reachable yet', 'unavailable');
-    const url = `${brokerUrl}${path}?${new URLSearchParams(parameters).toString()}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        headers: this.#headers(),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-      });
-    } catch (error) {
-      throw new ProviderError(
-        `NGSI-LD broker ${this.options.brokerUrl} did not answer: ${(error as Error).message}`,
-        'unavailable',
-      );
-    }
-    return response;
-  }
-
-  #toFeature(feature: Feature): PlazaFeature {
-    const properties: Record<string, unknown> = {
-      ...((feature.properties ?? {}) as Record<string, unknown>),
-    };
+  #toFeature(feature: NgsiLdFeature): PlazaFeature {
+    const properties = feature.properties;
     delete properties.type;
-    delete properties['@context'];
     delete properties[this.options.geometryProperty ?? 'location'];
     return {
       type: 'Feature',
-      id: String(feature.id),
-      geometry: (feature.geometry as Geometry | null) ?? null,
+      id: feature.id,
+      geometry: feature.geometry as Geometry | null,
       properties,
     };
   }
 
-  /** Every entity of the type matching the pushed-down bbox, across broker pages. */
-  async #fetchAll(bbox: BoundingBox[] | undefined, q?: string): Promise<PlazaFeature[]> {
-    const parameters: Record<string, string> = {
+  #query(bbox: BoundingBox[] | undefined, q?: string): NgsiLdEntityQuery {
+    const query: NgsiLdEntityQuery = {
       type: this.options.entityType,
-      options: 'keyValues',
-      limit: String(this.#pageLimit),
-      count: 'true',
+      format: 'keyValues',
+      q,
+      geometryProperty: this.options.geometryProperty,
     };
-    if (this.options.geometryProperty) parameters.geometryProperty = this.options.geometryProperty;
-    if (q) parameters.q = q;
     // One geo-query per request: a single box is pushed down; boxes split at the antimeridian are checked here.
     if (bbox?.length === 1) {
       const [west, south, east, north] = bbox[0];
-      Object.assign(parameters, {
+      query.geo = {
         georel: 'intersects',
         geometry: 'Polygon',
-        coordinates: JSON.stringify([
+        coordinates: [
           [
             [west, south],
             [east, south],
@@ -128,33 +136,64 @@ export class NgsiLdProvider implements FeatureProvider {
             [west, north],
             [west, south],
           ],
-        ]),
+        ],
         geoproperty: this.options.geometryProperty ?? 'location',
-      });
+      };
     }
-    const features: PlazaFeature[] = [];
+    return query;
+  }
+
+  /** Every entity of the type matching the pushed-down bbox, across broker pages. */
+  async #fetchAll(bbox: BoundingBox[] | undefined, q?: string): Promise<PlazaFeature[]> {
     const maximum = this.options.maximumEntities ?? 50_000;
-    for (let offset = 0; ; offset += this.#pageLimit) {
-      const response = await this.#get('/entities', { ...parameters, offset: String(offset) });
-      if (!response.ok) {
-        throw new ProviderError(
-          `NGSI-LD broker answered ${response.status} to a query for ${this.options.entityType}: ${(await response.text()).slice(0, 300)}`,
-          'unavailable',
-        );
-      }
-      const body = (await response.json()) as FeatureCollection | Feature[];
-      const page = Array.isArray(body) ? body : body.features;
-      features.push(...page.map((feature) => this.#toFeature(feature)));
-      const total = Number(response.headers.get('NGSILD-Results-Count') ?? NaN);
-      if (features.length > maximum) {
+    try {
+      const features = await clientFor(this.options).queryEntitiesGeoJson(this.#query(bbox, q), {
+        pageSize: this.options.pageLimit,
+        maxItems: maximum,
+      });
+      return features.map((feature) => this.#toFeature(feature));
+    } catch (error) {
+      if (isNgsiLdError(error, 'too-many-results') && error.status === undefined)
         throw new ProviderError(
           `entity type ${this.options.entityType} has more than ${maximum} matching entities; narrow the query with bbox`,
           'unavailable',
         );
-      }
-      if (page.length < this.#pageLimit || (Number.isFinite(total) && offset + page.length >= total))
-        return features;
+      throw providerError(error, `querying ${this.options.entityType}`);
     }
+  }
+
+  /**
+   * A page the broker can answer exactly by itself: limit and offset passed on (in pages within its maximum), the
+   * total from NGSILD-Results-Count.
+   */
+  async #fetchPage(query: FeatureQuery, offset: number): Promise<FeaturePage> {
+    const client = clientFor(this.options);
+    const request = this.#query(query.bbox);
+    const features: PlazaFeature[] = [];
+    let total: number | undefined;
+    try {
+      const { maxLimit } = await client.discover();
+      const pageSize = Math.min(this.options.pageLimit ?? maxLimit, maxLimit);
+      while (features.length < query.limit) {
+        const limit = Math.min(pageSize, query.limit - features.length);
+        const page = await client.queryEntitiesGeoJsonPage(request, {
+          limit,
+          offset: offset + features.length,
+          count: true,
+        });
+        total = page.count ?? total;
+        for (const feature of page.items) features.push(this.#toFeature(feature));
+        if (page.items.length < limit || (total !== undefined && offset + features.length >= total)) break;
+      }
+    } catch (error) {
+      throw providerError(error, `querying ${this.options.entityType}`);
+    }
+    const more = total !== undefined ? offset + features.length < total : features.length === query.limit;
+    return {
+      features,
+      numberMatched: total,
+      nextCursor: more ? encodeCursor({ o: offset + features.length }) : undefined,
+    };
   }
 
   async describe(): Promise<ProviderDescription> {
@@ -201,12 +240,15 @@ export class NgsiLdProvider implements FeatureProvider {
 
   async queryFeatures(query: FeatureQuery): Promise<FeaturePage> {
     const cursor = query.cursor ? decodeCursor(query.cursor, isCursor) : undefined;
+    const offset = cursor?.o ?? query.offset;
+    // The broker's intersects is the OGC bbox test and its order is stable: nothing is left to do here.
+    if (!query.filter && !query.datetime && !query.sortBy?.length && (query.bbox?.length ?? 1) === 1)
+      return this.#fetchPage(query, offset);
     const description = await this.describe();
     let matches = (
       await this.#fetchAll(query.bbox, query.filter ? toNgsiLdQuery(query.filter.expression) : undefined)
     ).filter((feature) => matchesQuery(feature, query, description.temporalProperty));
     if (query.sortBy?.length) matches = matches.sort(compareFeatures(query.sortBy));
-    const offset = cursor?.o ?? query.offset;
     return {
       features: matches.slice(offset, offset + query.limit),
       numberMatched: matches.length,
@@ -216,13 +258,20 @@ export class NgsiLdProvider implements FeatureProvider {
   }
 
   async getFeature(id: string): Promise<PlazaFeature | undefined> {
-    const response = await this.#get(`/entities/${encodeURIComponent(id)}`, { options: 'keyValues' });
-    if (response.status === 404 || response.status === 400) return undefined;
-    if (!response.ok)
-      throw new ProviderError(`NGSI-LD broker answered ${response.status} for entity ${id}`, 'unavailable');
-    const feature = (await response.json()) as Feature;
+    let feature: NgsiLdFeature | undefined;
+    try {
+      feature = await clientFor(this.options).getEntityGeoJson(id, {
+        format: 'keyValues',
+        geometryProperty: this.options.geometryProperty,
+      });
+    } catch (error) {
+      // An id that is not a URI is no entity of this collection.
+      if (isNgsiLdError(error, 'bad-request')) return undefined;
+      throw providerError(error, `reading entity ${id}`);
+    }
+    if (!feature) return undefined;
     // Entity ids are unique across types: one of another type is not in this collection.
-    const type = (feature.properties as Record<string, unknown> | null)?.type;
+    const type = feature.properties.type;
     if (type !== undefined && type !== this.options.entityType) return undefined;
     return this.#toFeature(feature);
   }
@@ -237,26 +286,16 @@ export class NgsiLdProvider implements FeatureProvider {
 
 /** The entity types a broker holds (GET /types). @throws ProviderError when it does not answer */
 export async function listNgsiLdTypes(
-  options: Pick<NgsiLdProviderOptions, 'brokerUrl' | 'tenant' | 'context' | 'token'>,
+  options: Pick<
+    NgsiLdProviderOptions,
+    'brokerUrl' | 'tenant' | 'context' | 'token' | 'apiKey' | 'apiKeyHeader'
+  >,
 ): Promise<string[]> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.context)
-    headers.link = `<${options.context}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`;
-  if (options.tenant) headers['NGSILD-Tenant'] = options.tenant;
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let response: Response;
   try {
-    response = await fetch(`${options.brokerUrl}/types`, { headers, signal: AbortSignal.timeout(10_000) });
+    return await clientFor(options).listTypes();
   } catch (error) {
-    throw new ProviderError(
-      `NGSI-LD broker ${options.brokerUrl} did not answer: ${(error as Error).message}`,
-      'unavailable',
-    );
+    throw providerError(error, 'listing types');
   }
-  if (!response.ok)
-    throw new ProviderError(`NGSI-LD broker answered ${response.status} to GET /types`, 'unavailable');
-  const body = (await response.json()) as { typeList?: string[] } | { typeName: string }[];
-  return Array.isArray(body) ? body.map((entry) => entry.typeName) : (body.typeList ?? []);
 }
 
 const Q_OPERATORS: Record<string, string> = {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../server/config';
-import { LiveBrokerClient } from '../../../server/live/broker-client';
+import { NgsiLdClient } from '../../../server/ngsi-ld/client';
 import { LinkService } from '../../../server/live/links';
 import { removeFolder } from './helpers';
 
@@ -47,7 +47,7 @@ describe('links with a lenient broker', () => {
       TILESETS_DIR: join(folder, 'tilesets'),
       NGSI_LD_URL: brokerUrl,
     });
-    links = new LinkService(config, new LiveBrokerClient({ url: brokerUrl }));
+    links = new LinkService(config, new NgsiLdClient({ url: brokerUrl }));
   }, 30_000);
 
   afterAll(async () => {
