@@ -48,9 +48,8 @@ export class TilerWorkerPool {
       const slot: Slot = { worker, index, busy: false };
       worker.on('message', (reply: WorkerReply) => pool.onReply(slot, reply));
       worker.on('error', (error) => pool.fail(new Error(`a conversion worker failed: ${error.message}`)));
-      worker.on('exit', (code) => {
-        if (code !== 0) pool.fail(new Error(`a conversion worker exited with code ${code}`));
-      });
+      // A worker that stops while the pool runs (whatever its exit code) fails the pool: nothing waits forever.
+      worker.on('exit', (code) => pool.fail(new Error(`a conversion worker stopped (exit code ${code})`)));
       pool.slots.push(slot);
     }
     return pool;

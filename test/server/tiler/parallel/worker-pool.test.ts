@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TilerWorkerPool } from '../../../../server/tiler/parallel/worker-pool';
 import { gridCity } from '../helpers/grid-city';
@@ -47,5 +48,21 @@ describe('TilerWorkerPool', () => {
       await pool.close();
     }
     await expect(pool.run({ type: 'seal' })).rejects.toThrow(/closed/);
+  });
+
+  it('fails the request in flight, and every later one, when a worker stops', async () => {
+    const file = path.join(temporary, 'stop.gml');
+    writeFileSync(file, gridCity({ count: 200 }));
+    const pool = await TilerWorkerPool.start(1, [path.join(temporary, 'stop.spill')], { heightOffset: 0 });
+    try {
+      const running = pool.run({ type: 'unit', unit: { index: 0, file, fileIndex: 0 } });
+      // What an out-of-memory kill or a crash looks like from the pool's side.
+      const { slots } = pool as unknown as { slots: Array<{ worker: Worker }> };
+      await slots[0].worker.terminate();
+      await expect(running).rejects.toThrow(/conversion worker stopped/);
+      await expect(pool.run({ type: 'seal' })).rejects.toThrow(/conversion worker stopped/);
+    } finally {
+      await pool.close();
+    }
   });
 });
