@@ -65,6 +65,8 @@ async function main(): Promise<number> {
     batchSize,
     tenant: config.ngsiLd.tenant,
     token: config.ngsiLd.token,
+    apiKey: config.ngsiLd.apiKey,
+    apiKeyHeader: config.ngsiLd.apiKeyHeader,
   };
   if (every === undefined) {
     try {

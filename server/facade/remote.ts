@@ -1,5 +1,6 @@
 // A FeatureProvider over a remote OGC API Features collection, for the facade: only endpoints named in
-// PLAZA_FACADE_REMOTES are ever contacted (no open proxy); every request has a timeout; bad answers are 502s.
+// PLAZA_FACADE_REMOTES are ever contacted (no open proxy), through the NGSI-LD client's HTTP transport (time-outs,
+// retried reads, HTML and broken JSON refused); bad answers are 502s.
 import type {
   FeatureProvider,
   FeaturePage,
@@ -9,43 +10,47 @@ import type {
   QueryableProperty,
 } from '../providers/provider';
 import { ProviderError } from '../providers/provider';
+import { HttpTransport, NgsiLdClientError, isNgsiLdError } from '../ngsi-ld/client';
 
 /** Milliseconds a remote request may take. */
 const REMOTE_TIMEOUT_MS = 10_000;
 
-/** Fetches JSON from a remote endpoint; undefined for 404; ProviderError (unavailable) for anything else bad. */
-export async function fetchRemoteJson(url: string): Promise<unknown> {
-  let response: Response;
+/** One transport per configured endpoint: requests can only go below it. */
+const TRANSPORTS = new Map<string, HttpTransport>();
+
+/**
+ * Fetches JSON from below a remote endpoint (time-out, retries of these reads, HTML and broken JSON refused);
+ * undefined for 404; ProviderError (unavailable) for anything else bad.
+ */
+export async function fetchRemoteJson(
+  endpoint: string,
+  path: string,
+  query: Record<string, string> = {},
+): Promise<unknown> {
+  let transport = TRANSPORTS.get(endpoint);
+  if (!transport) {
+    transport = new HttpTransport({ baseUrl: endpoint, timeoutMs: REMOTE_TIMEOUT_MS });
+    TRANSPORTS.set(endpoint, transport);
+  }
   try {
-    response = await fetch(url, {
-      headers: { accept: 'application/geo+json, application/json' },
-      signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS),
+    const { body } = await transport.request({
+      path,
+      query: { f: 'json', ...query },
+      accept: 'application/geo+json, application/json',
     });
+    if (body === undefined) throw new NgsiLdClientError('an empty answer', 'incompatible');
+    return body;
   } catch (error) {
-    throw new ProviderError(
-      `remote OGC API ${url} did not answer: ${(error as Error).message}`,
-      'unavailable',
-    );
-  }
-  if (response.status === 404) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new ProviderError(`remote OGC API ${url} answered ${response.status}`, 'unavailable');
-  }
-  try {
-    return await response.json();
-  } catch {
-    throw new ProviderError(`remote OGC API ${url} answered with something that is not JSON`, 'unavailable');
+    if (isNgsiLdError(error, 'not-found')) return undefined;
+    if (error instanceof NgsiLdClientError)
+      throw new ProviderError(`remote OGC API ${endpoint}${path}: ${error.message}`, 'unavailable');
+    throw error;
   }
 }
 
 /** The feature collections of a remote OGC API landing page: ids and titles. */
 export async function listRemoteCollections(endpoint: string): Promise<string[]> {
-  const body = (await fetchRemoteJson(`${endpoint}/collections?f=json`)) as
-    { collections?: unknown } | undefined;
+  const body = (await fetchRemoteJson(endpoint, '/collections')) as { collections?: unknown } | undefined;
   if (!body || !Array.isArray(body.collections))
     throw new ProviderError(`remote OGC API ${endpoint}/collections lists no collections`, 'unavailable');
   return body.collections
@@ -64,12 +69,12 @@ export class RemoteOgcProvider implements FeatureProvider {
     readonly collectionId: string,
   ) {}
 
-  get #base(): string {
-    return `${this.endpoint}/collections/${encodeURIComponent(this.collectionId)}`;
+  get #path(): string {
+    return `/collections/${encodeURIComponent(this.collectionId)}`;
   }
 
   async describe(): Promise<ProviderDescription> {
-    const queryables = (await fetchRemoteJson(`${this.#base}/queryables?f=json`)) as
+    const queryables = (await fetchRemoteJson(this.endpoint, `${this.#path}/queryables`)) as
       { properties?: Record<string, { type?: unknown; format?: unknown }> } | undefined;
     const properties: Record<string, QueryableProperty> = {};
     for (const [name, schema] of Object.entries(queryables?.properties ?? {})) {
@@ -82,22 +87,24 @@ export class RemoteOgcProvider implements FeatureProvider {
   }
 
   async queryFeatures(query: FeatureQuery): Promise<FeaturePage> {
-    const url = new URL(`${this.#base}/items`);
-    url.searchParams.set('f', 'json');
-    url.searchParams.set('limit', String(query.limit));
-    url.searchParams.set('offset', String(query.offset));
+    const parameters: Record<string, string> = { limit: String(query.limit), offset: String(query.offset) };
     // Several boxes (antimeridian) are not one OGC bbox: leave the pre-filter to the server then.
-    if (query.bbox?.length === 1) url.searchParams.set('bbox', query.bbox[0].join(','));
-    const body = (await fetchRemoteJson(url.toString())) as { features?: unknown } | undefined;
+    if (query.bbox?.length === 1) parameters.bbox = query.bbox[0].join(',');
+    const path = `${this.#path}/items`;
+    const body = (await fetchRemoteJson(this.endpoint, path, parameters)) as
+      { features?: unknown } | undefined;
     if (!body || !Array.isArray(body.features))
-      throw new ProviderError(`remote OGC API ${url} did not answer with a FeatureCollection`, 'unavailable');
+      throw new ProviderError(
+        `remote OGC API ${this.endpoint}${path} did not answer with a FeatureCollection`,
+        'unavailable',
+      );
     // The remote server is not asked to filter (its CQL2 support is unknown) and the page stays unfiltered, so that
     // a short page still means the last one; the facade evaluates the whole query on every feature.
     return { features: body.features.filter(isFeature) };
   }
 
   async getFeature(id: string): Promise<PlazaFeature | undefined> {
-    const body = await fetchRemoteJson(`${this.#base}/items/${encodeURIComponent(id)}?f=json`);
+    const body = await fetchRemoteJson(this.endpoint, `${this.#path}/items/${encodeURIComponent(id)}`);
     return body === undefined ? undefined : isFeature(body) ? body : undefined;
   }
 

@@ -1,11 +1,13 @@
-// Pushes an OGC collection into an NGSI-LD broker as entities: POST /entityOperations/upsert in batches within the
-// broker's limits (100 by default, Stellio's query maximum; Scorpio caps a batch at 1000), once or periodically.
+// Pushes an OGC collection into an NGSI-LD broker as entities with the shared NGSI-LD client's batch upsert, in
+// batches within the brokers' limits (100 by default, Stellio's query maximum; Scorpio caps a batch at 1000), once or
+// periodically.
 import type { FeatureProvider } from '../providers/provider';
+import { NgsiLdClient, NgsiLdClientError, MAX_BATCH, type NgsiLdBatchResult } from '../ngsi-ld/client';
 import { CORE_CONTEXT_URL } from '../ngsi-ld/core-context';
 import { buildFacadeContext, featureToEntity, type FacadeEntity } from './entities';
 
 /** Most entities per batch any of the known brokers takes. */
-export const MAX_UPSERT_BATCH = 1000;
+export const MAX_UPSERT_BATCH = MAX_BATCH;
 /** Default entities per batch. */
 export const DEFAULT_UPSERT_BATCH = 100;
 /** Milliseconds one batch request may take. */
@@ -21,19 +23,15 @@ export interface UpsertOptions {
   tenant?: string;
   /** Bearer token for the broker. */
   token?: string;
+  /** API key for the broker, sent in `apiKeyHeader` (default `X-API-Key`). */
+  apiKey?: string;
+  apiKeyHeader?: string;
   /** Entities per request (default 100, at most 1000). */
   batchSize?: number;
 }
 
 /** The outcome of one upsert run. */
-export interface UpsertResult {
-  /** Entities the broker accepted. */
-  upserted: number;
-  /** Requests sent. */
-  batches: number;
-  /** Entities the broker refused, with its reason. */
-  errors: Array<{ entityId: string; detail: string }>;
-}
+export type UpsertResult = NgsiLdBatchResult;
 
 /** The broker refused a whole batch or did not answer. */
 export class UpsertError extends Error {
@@ -49,6 +47,14 @@ export async function upsertCollection(options: UpsertOptions): Promise<UpsertRe
   const batchSize = options.batchSize ?? DEFAULT_UPSERT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_UPSERT_BATCH)
     throw new RangeError(`batch size ${batchSize} is not a whole number from 1 to ${MAX_UPSERT_BATCH}`);
+  const client = new NgsiLdClient({
+    url: options.brokerUrl,
+    tenant: options.tenant,
+    token: options.token,
+    apiKey: options.apiKey,
+    apiKeyHeader: options.apiKeyHeader,
+    timeoutMs: BATCH_TIMEOUT_MS,
+  });
   const description = await options.provider.describe();
   const context = [
     buildFacadeContext([{ id: options.collectionId, properties: Object.keys(description.properties) }])[
@@ -58,50 +64,23 @@ export async function upsertCollection(options: UpsertOptions): Promise<UpsertRe
   ];
   const result: UpsertResult = { upserted: 0, batches: 0, errors: [] };
   const send = async (entities: FacadeEntity[]) => {
-    result.batches++;
-    const headers: Record<string, string> = {
-      'content-type': 'application/ld+json',
-      accept: 'application/json',
-    };
-    if (options.tenant) headers['NGSILD-Tenant'] = options.tenant;
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let response: Response;
+    let sent: NgsiLdBatchResult;
     try {
-      response = await fetch(`${options.brokerUrl}/entityOperations/upsert`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(entities.map((entity) => ({ ...entity, '@context': context }))),
-        signal: AbortSignal.timeout(BATCH_TIMEOUT_MS),
-      });
+      sent = await client.batchUpsert(
+        entities.map((entity) => ({ ...entity, '@context': context })),
+        { chunkSize: batchSize },
+      );
     } catch (error) {
+      if (!(error instanceof NgsiLdClientError)) throw error;
       throw new UpsertError(
-        `broker ${options.brokerUrl} did not answer the upsert: ${(error as Error).message}`,
+        error.status === undefined
+          ? `broker ${options.brokerUrl} did not answer the upsert: ${error.message}`
+          : `broker ${options.brokerUrl} refused an upsert of ${entities.length} entities: ${error.message}`,
       );
     }
-    const text = await response.text();
-    if (response.status === 201 || response.status === 204 || response.status === 200) {
-      result.upserted += entities.length;
-      return;
-    }
-    if (response.status === 207) {
-      let body: { errors?: Array<{ entityId?: string; error?: { detail?: string; title?: string } }> } = {};
-      try {
-        body = JSON.parse(text) as typeof body;
-      } catch {
-        throw new UpsertError(`broker ${options.brokerUrl} answered 207 with a body that is not JSON`);
-      }
-      const failed = body.errors ?? [];
-      for (const error of failed)
-        result.errors.push({
-          entityId: String(error.entityId),
-          detail: error.error?.detail ?? error.error?.title ?? 'refused',
-        });
-      result.upserted += entities.length - failed.length;
-      return;
-    }
-    throw new UpsertError(
-      `broker ${options.brokerUrl} refused an upsert of ${entities.length} entities with ${response.status}: ${text.slice(0, 300)}`,
-    );
+    result.batches += sent.batches;
+    result.upserted += sent.upserted;
+    result.errors.push(...sent.errors);
   };
   let batch: FacadeEntity[] = [];
   let offset = 0;

@@ -23,6 +23,9 @@ describe('parseConfig', () => {
         NGSI_LD_TENANT: 'city',
         NGSI_LD_CONTEXT: 'https://example.org/context.jsonld',
         NGSI_LD_TOKEN: 'secret',
+        NGSI_LD_TEMPORAL_URL: 'http://mintaka:8080/ngsi-ld/v1/',
+        NGSI_LD_API_KEY: 'key-1',
+        NGSI_LD_API_KEY_HEADER: 'apikey',
         PLAZA_SIMULATOR: 'off',
       },
       '/srv/plaza',
@@ -35,6 +38,9 @@ describe('parseConfig', () => {
       tenant: 'city',
       context: 'https://example.org/context.jsonld',
       token: 'secret',
+      temporalUrl: 'http://mintaka:8080/ngsi-ld/v1',
+      apiKey: 'key-1',
+      apiKeyHeader: 'apikey',
     });
     expect(config.simulator).toBe(false);
   });
