@@ -143,8 +143,8 @@ export class HttpTransport {
     if (!base)
       throw new NgsiLdClientError(`no ${baseName} URL is configured for this broker`, 'not-implemented');
     let url: URL;
-    if (/^https?:\/\//i.test(request.path) || request.path.startsWith('//')) {
-      url = new URL(request.path);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(request.path) || request.path.startsWith('//')) {
+      url = new URL(request.path, base);
     } else if (request.path.startsWith('/') && !request.path.startsWith(new URL(base).pathname + '/')) {
       url = new URL(base + request.path);
     } else {
