@@ -1,5 +1,6 @@
-// Reads an attribute's history from the NGSI-LD temporal API (temporalValues representation).
-import { fetchJson } from './errors';
+// Reads an attribute's history from the NGSI-LD temporal API (temporalValues representation), through Plaza's one
+// NGSI-LD client (isomorphic: fetch, AbortController and URL only).
+import { NgsiLdClient } from '../../server/ngsi-ld/client';
 
 /** One observation: time (ms since epoch) and value. */
 export interface TimePoint {
@@ -7,10 +8,24 @@ export interface TimePoint {
   value: number;
 }
 
+/** One client per API root, so that its settings are made once. */
+const CLIENTS = new Map<string, NgsiLdClient>();
+
+function clientFor(brokerUrl: string): NgsiLdClient {
+  const url = new URL(brokerUrl, globalThis.location?.href).href.replace(/\/+$/, '');
+  let client = CLIENTS.get(url);
+  if (!client) {
+    // The API root serves the temporal API itself (Plaza's broker does): naming it skips discovery.
+    client = new NgsiLdClient({ url, temporalUrl: url, retries: 1 });
+    CLIENTS.set(url, client);
+  }
+  return client;
+}
+
 /**
- * Fetches the numeric history of one attribute between two instants.
+ * Fetches the numeric history of one attribute between two instants; none for an entity the broker does not know.
  * @param brokerUrl - the NGSI-LD API root (Plaza serves one at `/ngsi-ld/v1`)
- * @throws ResponseError | NetworkError
+ * @throws NgsiLdClientError when the broker fails (its `kind` and message say how); an AbortError when `signal` aborts
  */
 export async function fetchAttributeHistory(
   brokerUrl: string,
@@ -20,15 +35,19 @@ export async function fetchAttributeHistory(
   to: Date,
   signal?: AbortSignal,
 ): Promise<TimePoint[]> {
-  const url = new URL(`${brokerUrl}/temporal/entities/${encodeURIComponent(entityId)}`, globalThis.location?.href);
-  url.searchParams.set('timerel', 'between');
-  url.searchParams.set('timeAt', from.toISOString());
-  url.searchParams.set('endTimeAt', to.toISOString());
-  url.searchParams.set('attrs', attribute);
-  url.searchParams.set('options', 'temporalValues');
-  url.searchParams.set('lastN', '5000');
-  const body = await fetchJson<Record<string, unknown>>(url.href, { signal });
-  return readTemporalValues(body[attribute]);
+  const entity = await clientFor(brokerUrl).getTemporalEntity(
+    entityId,
+    {
+      timerel: 'between',
+      timeAt: from.toISOString(),
+      endTimeAt: to.toISOString(),
+      attrs: [attribute],
+      format: 'temporalValues',
+      lastN: 5000,
+    },
+    signal,
+  );
+  return entity ? readTemporalValues(entity[attribute]) : [];
 }
 
 /**

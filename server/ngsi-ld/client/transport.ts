@@ -136,6 +136,7 @@ export class HttpTransport {
       // Full backoff doubles per attempt; jitter spreads clients that failed together over the second half of it.
       const backoff = Math.min(most, base * 2 ** attempt) * (0.5 + Math.random() * 0.5);
       await sleep(Math.min(most, outcome.retryAfterMs ?? backoff), request.signal);
+      request.signal?.throwIfAborted();
     }
   }
 
@@ -181,6 +182,8 @@ export class HttpTransport {
 
   async #attempt(method: string, url: URL, request: HttpRequest): Promise<Attempt> {
     const what = `${method} ${url.pathname}`;
+    // The caller's own cancellation stays what it is (an AbortError), not a broker failure.
+    request.signal?.throwIfAborted();
     const timeoutMs = request.timeoutMs ?? this.options.timeoutMs ?? 10_000;
     const controller = new AbortController();
     let timedOut = false;
@@ -206,8 +209,7 @@ export class HttpTransport {
       if (timedOut)
         // A time-out is not retried: a broker that hangs would otherwise hold the caller several times as long.
         return { error: new NgsiLdClientError(`${what}: no answer within ${timeoutMs} ms`, 'unavailable') };
-      if (request.signal?.aborted)
-        return { error: new NgsiLdClientError(`${what}: cancelled`, 'unavailable') };
+      if (request.signal?.aborted) throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const code = cause?.code;
       return {
