@@ -100,6 +100,8 @@ export const MAX_PAGE = 1000;
 export const SAFE_PAGE = 100;
 /** The type used to probe a broker that holds no entities yet. */
 const PROBE_TYPE = 'PlazaProbe';
+/** An entity id no broker holds, for probes that test parameters, not results. */
+const NO_ENTITY = 'urn:ngsi-ld:PlazaProbe:none';
 
 const CORE_CONTEXT = /ngsi-ld-core-context(?:-v(\d+\.\d+))?\.jsonld/;
 
@@ -173,13 +175,15 @@ export async function discoverCapabilities(
       ? (unfiltered.body as { title?: unknown } | undefined)?.title
       : undefined;
 
-  // Limits: above 1000 first (the spec-era error shows), then 1000, then Stellio's 100.
+  // Limits: above 1000 first (the spec-era error shows), then 1000, then Stellio's 100. An id nothing has keeps these
+  // answers empty on a broker that holds many entities.
   let maxLimit = SAFE_PAGE;
   let limitError: NgsiLdClientError | undefined;
-  const above = await entities({ limit: MAX_PAGE + 1 });
+  const above = await entities({ id: NO_ENTITY, limit: MAX_PAGE + 1 });
   if (above instanceof NgsiLdClientError) {
     limitError = above;
-    if (!((await entities({ limit: MAX_PAGE })) instanceof NgsiLdClientError)) maxLimit = MAX_PAGE;
+    if (!((await entities({ id: NO_ENTITY, limit: MAX_PAGE })) instanceof NgsiLdClientError))
+      maxLimit = MAX_PAGE;
   } else maxLimit = MAX_PAGE;
   const rawLimitType = (limitError?.body as { type?: unknown } | undefined)?.type;
 
@@ -195,9 +199,10 @@ export async function discoverCapabilities(
     }
   }
 
-  const pick = await entities({ pick: 'id', limit: 1 });
+  const pick = await entities({ id: NO_ENTITY, pick: 'id', limit: 1 });
   const supportsPickOmit = !(pick instanceof NgsiLdClientError && pick.status === 400);
   const near = await entities({
+    id: NO_ENTITY,
     georel: 'near;maxDistance==0.5',
     geometry: 'Point',
     coordinates: '[0,0]',

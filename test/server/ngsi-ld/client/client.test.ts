@@ -107,6 +107,12 @@ describe.each(BROKER_PROFILE_NAMES)('NgsiLdClient with the %s profile', (profile
       .map((url) => Number(url.searchParams.get('limit')));
     expect(Math.max(...limits)).toBeLessThanOrEqual(Math.min(expected.maxLimit, 1000));
     expect(limits.filter((limit) => limit === 7)).toHaveLength(18);
+    // Scorpio and Stellio link the next page: the client follows the link, which keeps the first request's
+    // parameters and appends the offset; elsewhere it asks for the next offset itself (offset before count).
+    const second = sent.find(
+      (url) => url.searchParams.get('limit') === '7' && url.searchParams.get('offset') === '7',
+    )!;
+    expect(second.search.endsWith('&offset=7')).toBe(expected.nextLinks);
   });
 
   it('stops at the cap with too-many-results', async () => {
