@@ -104,9 +104,11 @@ export class NgsiLdProvider implements FeatureProvider {
   constructor(readonly options: NgsiLdProviderOptions) {}
 
   #toFeature(feature: NgsiLdFeature): PlazaFeature {
-    const properties = feature.properties;
-    delete properties.type;
-    delete properties[this.options.geometryProperty ?? 'location'];
+    const geometryProperty = this.options.geometryProperty ?? 'location';
+    // Copied rather than deleted from: objects that lose members become slow dictionaries for the serializer.
+    const properties: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(feature.properties))
+      if (name !== 'type' && name !== geometryProperty) properties[name] = value;
     return {
       type: 'Feature',
       id: feature.id,

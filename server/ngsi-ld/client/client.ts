@@ -642,8 +642,11 @@ function readFeature(value: unknown): NgsiLdFeature | undefined {
   const feature = value as Record<string, unknown>;
   if (feature.type !== 'Feature' || (typeof feature.id !== 'string' && typeof feature.id !== 'number'))
     return undefined;
-  const properties = { ...((feature.properties ?? {}) as Record<string, unknown>) };
-  delete properties['@context'];
+  let properties = (feature.properties ?? {}) as Record<string, unknown>;
+  if (properties['@context'] !== undefined) {
+    const { '@context': _context, ...rest } = properties;
+    properties = rest;
+  }
   const geometry = feature.geometry;
   return {
     type: 'Feature',
