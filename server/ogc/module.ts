@@ -58,6 +58,8 @@ export async function buildCatalog(
           tenant: config.ngsiLd.tenant,
           context: config.ngsiLd.context,
           token: config.ngsiLd.token,
+          apiKey: config.ngsiLd.apiKey,
+          apiKeyHeader: config.ngsiLd.apiKeyHeader,
         },
       });
       catalog.add({
@@ -100,6 +102,8 @@ export async function addNgsiLdTypes(
     tenant: config.ngsiLd.tenant,
     context: config.ngsiLd.context,
     token: config.ngsiLd.token,
+    apiKey: config.ngsiLd.apiKey,
+    apiKeyHeader: config.ngsiLd.apiKeyHeader,
   };
   let added = 0;
   for (const type of await listNgsiLdTypes(connection)) {

@@ -16,7 +16,14 @@ export type ProviderSettings =
 export interface ProviderContext {
   temporalProperty?: string;
   /** NGSI-LD broker defaults from Plaza's configuration; `url` may be known only once Plaza listens. */
-  ngsiLd?: { url: () => string | undefined; tenant?: string; context?: string; token?: string };
+  ngsiLd?: {
+    url: () => string | undefined;
+    tenant?: string;
+    context?: string;
+    token?: string;
+    apiKey?: string;
+    apiKeyHeader?: string;
+  };
 }
 
 type ProviderFactory = (
@@ -66,6 +73,8 @@ const FACTORIES = new Map<string, ProviderFactory>([
         tenant: defaults?.tenant,
         context: defaults?.context,
         token: defaults?.token,
+        apiKey: defaults?.apiKey,
+        apiKeyHeader: defaults?.apiKeyHeader,
         temporalProperty: context.temporalProperty,
       });
     },
