@@ -65,6 +65,8 @@ export function createSimulatorModule(
         url: target,
         tenant: config.ngsiLd.tenant,
         token: config.ngsiLd.token,
+        apiKey: config.ngsiLd.apiKey,
+        apiKeyHeader: config.ngsiLd.apiKeyHeader,
         context: config.ngsiLd.context,
       });
       simulator = new Simulator(sensors, createSupportingEntities(district, sensors), writer, {

@@ -1,5 +1,7 @@
-// Writes entities to any NGSI-LD broker over its HTTP API (batch upsert and batch update), with the tenant, bearer
-// token and @context Link header of the configuration. Knows nothing of sensors.
+// Writes entities to any NGSI-LD broker (batch upsert and batch update) through the shared NGSI-LD client, with the
+// tenant, credentials and @context of the configuration. Knows nothing of sensors.
+import { NgsiLdClient, NgsiLdClientError } from '../../ngsi-ld/client';
+import type { NgsiLdBatchResult } from '../../ngsi-ld/client';
 import type { NgsiLdEntity } from './model';
 
 /** A write the broker refused or that never reached it; `status` is absent when there was no answer. */
@@ -21,6 +23,9 @@ export interface NgsiLdWriterOptions {
   tenant?: string;
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
+  /** An API key for a gateway in front of the broker, sent in `apiKeyHeader` (default `X-API-Key`). */
+  apiKey?: string;
+  apiKeyHeader?: string;
   /** A user @context URL sent in the Link header; without it terms resolve through the core context's vocabulary. */
   context?: string;
   /** Per request (default 10 s). */
@@ -35,36 +40,35 @@ export interface BatchOutcome {
   errors: Array<{ id: string; type: string; detail: string }>;
 }
 
-function problemSummary(body: unknown, status: number): string {
-  if (typeof body === 'object' && body !== null) {
-    const problem = body as Record<string, unknown>;
-    const type =
-      typeof problem['type'] === 'string' ? String(problem['type']).trim().split('/').pop() : undefined;
-    const detail = problem['detail'] ?? problem['title'];
-    if (type || detail) return `${status} ${type ?? ''}${detail ? `: ${String(detail)}` : ''}`.trim();
-  }
-  return `HTTP ${status}`;
+/** The broker's answer in one line: `HTTP status, problem type: detail` (what operators look up), else the client's. */
+function describeFailure(error: NgsiLdClientError): string {
+  const body = error.body as { detail?: unknown; title?: unknown } | undefined;
+  const detail =
+    typeof body?.detail === 'string' ? body.detail : typeof body?.title === 'string' ? body.title : '';
+  if (error.status === undefined || (!error.problemType && !detail)) return error.message;
+  return `${error.message.split(':')[0]}: ${error.status} ${error.problemType ?? ''}${detail ? `: ${detail}` : ''}`;
 }
 
-/** An NGSI-LD batch writer. */
+/** An NGSI-LD batch writer over the shared client (no retries of its own: the simulator backs off itself). */
 export class NgsiLdWriter {
   readonly url: string;
-  readonly #headers: Record<string, string>;
-  readonly #timeoutMs: number;
+  readonly #client: NgsiLdClient;
   readonly #batchSize: number;
   readonly #abort = new AbortController();
 
   constructor(options: NgsiLdWriterOptions) {
     this.url = options.url.replace(/\/+$/, '');
-    this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#batchSize = options.batchSize ?? 500;
-    this.#headers = { 'content-type': 'application/json', accept: 'application/json' };
-    if (options.tenant) this.#headers['ngsild-tenant'] = options.tenant;
-    if (options.token) this.#headers['authorization'] = `Bearer ${options.token}`;
-    if (options.context) {
-      this.#headers['link'] =
-        `<${options.context}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`;
-    }
+    this.#client = new NgsiLdClient({
+      url: this.url,
+      tenant: options.tenant,
+      token: options.token,
+      apiKey: options.apiKey,
+      apiKeyHeader: options.apiKeyHeader,
+      context: options.context,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      retries: 0,
+    });
   }
 
   /** Cancels requests in flight (they reject with NgsiLdWriteError). */
@@ -77,10 +81,18 @@ export class NgsiLdWriter {
    * `POST /entityOperations/upsert`, in batches.
    * @throws NgsiLdWriteError when the broker cannot be reached or refuses a whole batch
    */
-  upsert(entities: Array<NgsiLdEntity | Record<string, unknown>>, mode: 'replace' | 'update' = 'replace') {
-    return this.#sendBatches(
-      `/entityOperations/upsert${mode === 'update' ? '?options=update' : ''}`,
-      entities,
+  upsert(
+    entities: Array<NgsiLdEntity | Record<string, unknown>>,
+    mode: 'replace' | 'update' = 'replace',
+  ): Promise<BatchOutcome> {
+    const list = entities as Array<Record<string, unknown>>;
+    return this.#write(list, (signal) =>
+      // 'replace' is the broker's default: no options parameter, as every spec version accepts.
+      this.#client.batchUpsert(list, {
+        chunkSize: this.#batchSize,
+        mode: mode === 'update' ? 'update' : undefined,
+        signal,
+      }),
     );
   }
 
@@ -90,62 +102,31 @@ export class NgsiLdWriter {
    * @throws NgsiLdWriteError when the broker cannot be reached or refuses a whole batch
    */
   update(fragments: Array<Record<string, unknown>>): Promise<BatchOutcome> {
-    return this.#sendBatches('/entityOperations/update', fragments);
-  }
-
-  async #sendBatches(path: string, entities: Array<Record<string, unknown>>): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { succeeded: 0, errors: [] };
-    for (let start = 0; start < entities.length; start += this.#batchSize) {
-      const batch = entities.slice(start, start + this.#batchSize);
-      const result = await this.#post(path, batch);
-      outcome.succeeded += result.succeeded;
-      outcome.errors.push(...result.errors);
-    }
-    return outcome;
-  }
-
-  async #post(path: string, batch: Array<Record<string, unknown>>): Promise<BatchOutcome> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.url}${path}`, {
-        method: 'POST',
-        headers: this.#headers,
-        body: JSON.stringify(batch),
-        signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#timeoutMs)]),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-      throw new NgsiLdWriteError(`POST ${this.url}${path} failed: ${reason}`);
-    }
-    const text = await response.text().catch(() => '');
-    let body: unknown;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (response.status === 201 || response.status === 204 || response.status === 200) {
-      return { succeeded: batch.length, errors: [] };
-    }
-    if (response.status === 207 && typeof body === 'object' && body !== null) {
-      const result = body as { success?: unknown[]; errors?: Array<{ entityId?: string; error?: unknown }> };
-      const types = new Map(batch.map((entity) => [String(entity['id']), String(entity['type'] ?? '')]));
-      const errors = (result.errors ?? []).map((entry) => {
-        const id = String(entry.entityId ?? '');
-        const problem = (entry.error ?? {}) as Record<string, unknown>;
-        const type = typeof problem['type'] === 'string' ? problem['type'].trim().split('/').pop()! : '';
-        const detail = String(problem['detail'] ?? problem['title'] ?? '');
-        return { id, type: type || types.get(id) || '', detail };
-      });
-      return {
-        succeeded: Array.isArray(result.success) ? result.success.length : batch.length - errors.length,
-        errors,
-      };
-    }
-    throw new NgsiLdWriteError(
-      `POST ${this.url}${path}: ${problemSummary(body, response.status)}`,
-      response.status,
+    return this.#write(fragments, (signal) =>
+      this.#client.batchUpdate(fragments, { chunkSize: this.#batchSize, signal }),
     );
+  }
+
+  async #write(
+    entities: Array<Record<string, unknown>>,
+    send: (signal: AbortSignal) => Promise<NgsiLdBatchResult>,
+  ): Promise<BatchOutcome> {
+    let result: NgsiLdBatchResult;
+    try {
+      result = await send(this.#abort.signal);
+    } catch (error) {
+      if (error instanceof NgsiLdClientError)
+        throw new NgsiLdWriteError(describeFailure(error), error.status);
+      throw new NgsiLdWriteError(`${this.url}: ${(error as Error).message}`);
+    }
+    const types = new Map(entities.map((entity) => [String(entity['id']), String(entity['type'] ?? '')]));
+    return {
+      succeeded: result.upserted,
+      errors: result.errors.map((entry) => ({
+        id: entry.entityId,
+        type: entry.problemType ?? types.get(entry.entityId) ?? '',
+        detail: entry.detail,
+      })),
+    };
   }
 }

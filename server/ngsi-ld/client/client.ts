@@ -2,7 +2,7 @@
 // the transport, adapted to the broker that discovery found (page sizes within its limits, next links or offsets,
 // "Too broad query", pick/omit, `format` vs `options`, whole-metre `near`, GeoJSON @context placements).
 import { discoverCapabilities, MAX_PAGE, SAFE_PAGE, type NgsiLdCapabilities } from './discovery';
-import { NgsiLdClientError, describeShape, isNgsiLdError } from './errors';
+import { NgsiLdClientError, describeShape, isNgsiLdError, problemTypeOf } from './errors';
 import { HttpTransport, parseLinkHeader, type HttpAnswer, type HttpTransportOptions } from './transport';
 
 /** Where the broker is and how to talk to it. */
@@ -85,8 +85,8 @@ export interface NgsiLdBatchResult {
   upserted: number;
   /** Requests sent. */
   batches: number;
-  /** Entities the broker refused, with its reason. */
-  errors: Array<{ entityId: string; detail: string }>;
+  /** Entities the broker refused, with its reason (and the problem type's last segment, when it gave one). */
+  errors: Array<{ entityId: string; detail: string; problemType?: string }>;
 }
 
 /** A temporal query (§9 of the notes). */
@@ -364,6 +364,29 @@ export class NgsiLdClient {
     entities: Array<Record<string, unknown>>,
     options: { chunkSize?: number; mode?: 'update' | 'replace'; signal?: AbortSignal } = {},
   ): Promise<NgsiLdBatchResult> {
+    return this.#batch('/entityOperations/upsert', entities, {
+      ...options,
+      query: { options: options.mode },
+    });
+  }
+
+  /**
+   * Updates attributes of existing entities (`POST /entityOperations/update` with entity fragments) in chunks; entities
+   * the broker does not hold come back in `errors`.
+   * @throws NgsiLdClientError when a whole chunk is refused or the broker is unavailable
+   */
+  async batchUpdate(
+    fragments: Array<Record<string, unknown>>,
+    options: { chunkSize?: number; signal?: AbortSignal } = {},
+  ): Promise<NgsiLdBatchResult> {
+    return this.#batch('/entityOperations/update', fragments, options);
+  }
+
+  async #batch(
+    path: string,
+    entities: Array<Record<string, unknown>>,
+    options: { chunkSize?: number; signal?: AbortSignal; query?: Record<string, string | undefined> },
+  ): Promise<NgsiLdBatchResult> {
     const chunkSize = options.chunkSize ?? SAFE_PAGE;
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_BATCH)
       throw new RangeError(`batch size ${chunkSize} is not a whole number from 1 to ${MAX_BATCH}`);
@@ -373,11 +396,11 @@ export class NgsiLdClient {
       result.batches++;
       const { status, body } = await this.transport.request({
         method: 'POST',
-        path: '/entityOperations/upsert',
-        query: { options: options.mode },
+        path,
+        query: options.query,
         body: chunk,
         context: chunk.some((entity) => entity['@context'] !== undefined) ? 'body' : 'link',
-        // Writing the same entities again leaves the same state, so a lost answer may be retried.
+        // Writing the same entities (or attributes) again leaves the same state, so a lost answer may be retried.
         idempotent: true,
         signal: options.signal,
       });
@@ -388,18 +411,21 @@ export class NgsiLdClient {
       const failed = (body as { errors?: unknown } | undefined)?.errors;
       if (!Array.isArray(failed))
         throw new NgsiLdClientError(
-          `POST /entityOperations/upsert: 207 without an errors list (${describeShape(body)})`,
+          `POST ${path}: 207 without an errors list (${describeShape(body)})`,
           'incompatible',
           207,
         );
       for (const entry of failed as Array<{
         entityId?: unknown;
-        error?: { detail?: string; title?: string };
-      }>)
+        error?: { type?: unknown; detail?: string; title?: string };
+      }>) {
+        const problemType = problemTypeOf(entry.error);
         result.errors.push({
           entityId: String(entry.entityId),
           detail: entry.error?.detail ?? entry.error?.title ?? 'refused',
+          ...(problemType ? { problemType } : {}),
         });
+      }
       result.upserted += chunk.length - failed.length;
     }
     return result;

@@ -68,6 +68,26 @@ describe.each(BROKER_PROFILE_NAMES)('NgsiLdClient with the %s profile', (profile
     expect(result).toEqual({ upserted: 121, batches: 3, errors: [] });
   });
 
+  it('updates attributes of held entities and names the ones the broker does not hold', async () => {
+    const missing = `urn:ngsi-ld:${TYPE}:missing`;
+    const result = await client.batchUpdate(
+      [
+        { id: urn(0), type: TYPE, value: { type: 'Property', value: 1000 } },
+        { id: missing, type: TYPE, value: { type: 'Property', value: 1 } },
+      ],
+      { chunkSize: 10 },
+    );
+    expect(result.upserted).toBe(1);
+    expect(result.batches).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0].entityId).toBe(missing);
+    // The spec's problem type for an entity that does not exist (Scorpio's may carry a trailing space: trimmed).
+    expect(result.errors[0].problemType).toBe('ResourceNotFound');
+    const updated = await client.getEntity(urn(0), { format: 'keyValues' });
+    expect(updated.value).toBe(1000);
+    await client.batchUpsert([sensor(0)]);
+  });
+
   it('discovers the limits, quirks and spec era of the broker', async () => {
     const capabilities = await client.discover();
     const limitError = expected.limitError(expected.maxLimit + 1, expected.maxLimit);
