@@ -84,7 +84,7 @@ describe.each(BROKER_PROFILE_NAMES)('NgsiLdClient with the %s profile', (profile
     // The spec's problem type for an entity that does not exist (Scorpio's may carry a trailing space: trimmed).
     expect(result.errors[0].problemType).toBe('ResourceNotFound');
     const updated = await client.getEntity(urn(0), { format: 'keyValues' });
-    expect(updated.value).toBe(1000);
+    expect(updated?.value).toBe(1000);
     await client.batchUpsert([sensor(0)]);
   });
 
