@@ -43,6 +43,23 @@ function pad8(length: number): number {
   return (length + 7) & ~7;
 }
 
+const unitNormal = new Float32Array(3);
+
+/**
+ * An ECEF normal as glTF y-up (x, z, -y), rounded to float32 and divided by its float32 length (the result rounded
+ * again): what the attribute holds, computed once per surface. Returns a shared scratch array.
+ */
+function unitNormalYUp(normal: readonly [number, number, number]): Float32Array {
+  unitNormal[0] = normal[0];
+  unitNormal[1] = normal[2];
+  unitNormal[2] = -normal[1];
+  const length = Math.hypot(unitNormal[0], unitNormal[1], unitNormal[2]) || 1;
+  unitNormal[0] /= length;
+  unitNormal[1] /= length;
+  unitNormal[2] /= length;
+  return unitNormal;
+}
+
 /**
  * Encodes the objects of one tile. Feature id i is `objects[i]`; the property table has one row per object.
  * @throws Error when `objects` is empty (a developer error: tiles are never empty).
@@ -129,7 +146,12 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     for (const { feature, surface } of entries) {
       const base = vertexCursor;
       const positions = surface.positions;
-      const [nx, ny, nz] = surface.normal;
+      // The surface's normal, y-up and normalised in float32 once (not per vertex) so that the validator's unit-length
+      // check holds exactly.
+      const normal = unitNormalYUp(surface.normal);
+      const nx = normal[0];
+      const ny = normal[1];
+      const nz = normal[2];
       for (let index = 0; index < positions.length; index += 3) {
         const localX = positions[index] - center[0];
         const localY = positions[index + 2] - center[2];
@@ -160,21 +182,14 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
           }
         }
         normals[vertexCursor * 3] = nx;
-        normals[vertexCursor * 3 + 1] = nz;
-        normals[vertexCursor * 3 + 2] = -ny;
+        normals[vertexCursor * 3 + 1] = ny;
+        normals[vertexCursor * 3 + 2] = nz;
         featureIds[vertexCursor] = feature;
         vertexCursor++;
       }
       for (let index = 0; index < surface.indices.length; index++)
         indices[indexCursor++] = base + surface.indices[index];
       if (texcoords) texcoords.set(surface.uvs!, base * 2);
-    }
-    // Re-normalise in float32 so the validator's unit-length check holds exactly.
-    for (let index = 0; index < normals.length; index += 3) {
-      const length = Math.hypot(normals[index], normals[index + 1], normals[index + 2]) || 1;
-      normals[index] /= length;
-      normals[index + 1] /= length;
-      normals[index + 2] /= length;
     }
     const positionView =
       bufferViews.push(
