@@ -1,13 +1,16 @@
-// Stage: read CityJSON 1.1/2.0 (one document, optionally gzipped) and CityJSONSeq / CityJSONFeature lines (streamed
-// line by line), applying `transform`, choosing one LOD per object, keeping semantics and materials.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+// Stage: read CityJSON 1.1/2.0 documents (streamed with a byte scanner, optionally gzipped) and CityJSONSeq /
+// CityJSONFeature lines (streamed line by line), applying `transform`, choosing one LOD per object, keeping semantics
+// and materials.
+import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { DataError } from '../errors';
 import type { ConversionWarning } from '../errors';
 import { THEMATIC_KINDS, defaultKindOf } from '../model';
 import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind } from '../model';
+import { CityJsonVertexStore, lookupArrayVertices } from './cityjson-vertices';
+import type { VertexLookup } from './cityjson-vertices';
+import { JsonByteScanner, JsonTruncatedError } from './json-scanner';
 import { isGzipFile, readTextChunks } from './open-input';
 
 /** Options of {@link readCityJson}. */
@@ -17,6 +20,8 @@ export interface CityJsonReadOptions {
   onObject: (record: CityObjectRecord) => void;
   onWarning: (warning: ConversionWarning) => void;
   onBytes?: (bytesRead: number) => void;
+  /** Vertices of a document above this many bytes go to a temporary file (default 64 MB). */
+  vertexSpillBytes?: number;
 }
 
 /** What the reader learned about the file. */
@@ -52,7 +57,7 @@ interface CityJsonObject {
 
 interface CityJsonContext {
   file: string;
-  vertices: number[][];
+  vertices: VertexLookup;
   transform?: CityJsonTransform;
   materials: Rgba[];
   /** Absolute image path per texture index; undefined where the image is missing. */
@@ -142,7 +147,7 @@ function convertObject(
   const translate = context.transform?.translate ?? [0, 0, 0];
   const ringCoordinates = (
     ring: unknown,
-    vertices: number[][],
+    vertices: VertexLookup,
     transformed: boolean,
     matrix?: number[],
     reference?: number[],
@@ -150,7 +155,7 @@ function convertObject(
     if (!Array.isArray(ring)) return undefined;
     const coordinates: number[] = [];
     for (const index of ring) {
-      const vertex = typeof index === 'number' ? vertices[index] : undefined;
+      const vertex = typeof index === 'number' ? vertices(index) : undefined;
       if (!vertex) {
         danglingIndices++;
         return undefined;
@@ -180,13 +185,13 @@ function convertObject(
     if (geometry.type === 'GeometryInstance') {
       const template = context.templates[geometry.template ?? -1];
       const referenceIndex = Array.isArray(geometry.boundaries) ? (geometry.boundaries[0] as number) : -1;
-      const referenceVertex = context.vertices[referenceIndex];
+      const referenceVertex = context.vertices(referenceIndex);
       if (!template || !referenceVertex) {
         warn('GeometryInstance with a missing template or reference point; skipped');
         continue;
       }
       source = template;
-      vertices = context.templateVertices;
+      vertices = lookupArrayVertices(context.templateVertices);
       transformed = false;
       matrix = geometry.transformationMatrix ?? [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
       reference = [
@@ -309,73 +314,193 @@ function referenceSystemOf(document: Record<string, unknown>): string | undefine
   return typeof value === 'string' ? value : undefined;
 }
 
-function emitObjects(
-  objects: Record<string, CityJsonObject>,
+/** Converts and emits one object; a value that is not a JSON object is skipped with a warning. */
+function emitObject(
+  id: string,
+  object: unknown,
   context: CityJsonContext,
   options: CityJsonReadOptions,
   result: CityJsonReadResult,
 ): void {
-  for (const [id, object] of Object.entries(objects)) {
-    const record = convertObject(id, object, context, options);
-    if (record) {
-      result.objects++;
-      options.onObject(record);
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) {
+    options.onWarning({
+      file: context.file,
+      line: context.line,
+      message: `${id}: not a CityJSON object; skipped`,
+    });
+    return;
+  }
+  const record = convertObject(id, object as CityJsonObject, context, options);
+  if (record) {
+    result.objects++;
+    options.onObject(record);
+  }
+}
+
+function emitObjects(
+  objects: Record<string, unknown>,
+  context: CityJsonContext,
+  options: CityJsonReadOptions,
+  result: CityJsonReadResult,
+): void {
+  for (const [id, object] of Object.entries(objects)) emitObject(id, object, context, options, result);
+}
+
+/**
+ * Reads a CityJSON document or CityJSONSeq file and emits one record per object with geometry. Memory stays bounded
+ * whatever the file size: a document is scanned as bytes, its vertices are stored compactly (spilled to a temporary
+ * file when large) and each city object is parsed on its own.
+ * @throws DataError when the file is not CityJSON, not valid JSON (with the line) or truncated (with the line; the
+ *   objects before the cut have been emitted).
+ */
+export async function readCityJson(file: string, options: CityJsonReadOptions): Promise<CityJsonReadResult> {
+  if (isCityJsonSequence(file)) return readCityJsonSequence(file, options);
+  return readCityJsonDocument(file, options);
+}
+
+/** Members of a document parsed whole with JSON.parse (all small next to `CityObjects` and `vertices`). */
+const SMALL_MEMBERS = new Set([
+  'type',
+  'version',
+  'transform',
+  'metadata',
+  'appearance',
+  'geometry-templates',
+  'extensions',
+]);
+
+/** The document's uncompressed bytes from `start` on; `onBytes` gets the file (compressed) bytes read so far. */
+async function* readDocumentBytes(
+  file: string,
+  gzip: boolean,
+  start: number,
+  onBytes: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20, start: gzip ? 0 : start });
+  const source = gzip ? raw.pipe(createGunzip()) : raw;
+  if (gzip) raw.on('error', (error) => source.destroy(error));
+  const rawStart = gzip ? 0 : start;
+  // A gzipped file cannot be entered in the middle: decompress from the start and drop what comes before `start`.
+  let skip = gzip ? start : 0;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      onBytes(rawStart + raw.bytesRead);
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      yield skip > 0 ? chunk.subarray(skip) : chunk;
+      skip = 0;
     }
+  } catch (error) {
+    throw new DataError(`cannot read the file (${(error as Error).message})`, file);
+  } finally {
+    raw.destroy();
   }
 }
 
 /**
- * Reads a CityJSON document or CityJSONSeq file and emits one record per object with geometry.
- * @throws DataError when the file is not CityJSON or not valid JSON.
+ * Streams one CityJSON document in two passes. CityJSON allows `vertices` (and `transform`, `appearance`, templates)
+ * before or after `CityObjects`, and writers commonly put the objects first (all files in the shared test data do),
+ * while converting an object needs them. Pass 1 reads every member but `CityObjects`, whose structure it only checks
+ * while skipping it, and notes where it starts; pass 2 reads the file again from there (a gzipped file is decompressed
+ * again) and converts the objects one by one. Re-reading costs less than spilling the objects' bytes to a temporary
+ * file and needs no extra disk space.
  */
-export async function readCityJson(file: string, options: CityJsonReadOptions): Promise<CityJsonReadResult> {
-  if (isCityJsonSequence(file)) return readCityJsonSequence(file, options);
-  let text: string;
+async function readCityJsonDocument(file: string, options: CityJsonReadOptions): Promise<CityJsonReadResult> {
+  let gzip: boolean;
   try {
-    const raw = await readFile(file);
-    options.onBytes?.(raw.length);
-    text = ((await isGzipFile(file)) ? gunzipSync(raw) : raw).toString('utf8');
+    gzip = await isGzipFile(file);
   } catch (error) {
     throw new DataError(`cannot read the file (${(error as Error).message})`, file);
   }
-  let document: Record<string, unknown>;
+  const notCityJson = () =>
+    new DataError('not a CityJSON document (needs "type": "CityJSON", "CityObjects" and "vertices")', file);
+  const members: Record<string, unknown> = {};
+  let store: CityJsonVertexStore | undefined;
+  let objectsStart: { offset: number; line: number } | undefined;
+  let objectsIsObject = false;
+  let truncation: DataError | undefined;
   try {
-    document = JSON.parse(text) as Record<string, unknown>;
-  } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const line = position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
-    throw new DataError(`malformed JSON: ${message}`, file, line);
-  }
-  if (
-    document.type !== 'CityJSON' ||
-    typeof document.CityObjects !== 'object' ||
-    !Array.isArray(document.vertices)
-  ) {
-    throw new DataError(
-      'not a CityJSON document (needs "type": "CityJSON", "CityObjects" and "vertices")',
+    const scanner = new JsonByteScanner(
+      readDocumentBytes(file, gzip, 0, () => undefined),
       file,
     );
+    try {
+      const first = await scanner.peek();
+      if (first !== 0x7b) throw notCityJson();
+      try {
+        await scanner.forEachMember('the document', async (key, line) => {
+          if (key === 'CityObjects') {
+            if ((await scanner.peek()) !== 0x7b) {
+              await scanner.scanValue(false, '"CityObjects"');
+              return;
+            }
+            objectsStart = { offset: scanner.offset, line: scanner.line };
+            objectsIsObject = true;
+            await scanner.forEachMember('"CityObjects"', () => scanner.scanValue(false, 'a city object'));
+          } else if (
+            key === 'vertices' &&
+            (await scanner.peek()) === 0x5b &&
+            (members.type === undefined || members.type === 'CityJSON')
+          ) {
+            store?.close();
+            store = new CityJsonVertexStore(members.transform !== undefined, options.vertexSpillBytes);
+            await scanner.readTriples('"vertices"', store);
+          } else if (SMALL_MEMBERS.has(key)) {
+            members[key] = scanner.parse(await scanner.scanValue(true, `"${key}"`), line);
+          } else await scanner.scanValue(false, `"${key}"`);
+        });
+      } catch (error) {
+        // A file cut inside CityObjects after the vertices: convert the complete objects, then report the cut.
+        if (!(error instanceof JsonTruncatedError && objectsStart && store)) throw error;
+        truncation = error;
+      }
+      if (!truncation && (await scanner.peek()) >= 0)
+        throw scanner.error('content after the end of the document');
+    } finally {
+      await scanner.close();
+    }
+    if (members.type !== 'CityJSON' || !objectsIsObject || !store) {
+      if (truncation) throw truncation;
+      throw notCityJson();
+    }
+    const templates = members['geometry-templates'] as
+      { templates?: CityJsonGeometry[]; 'vertices-templates'?: number[][] } | undefined;
+    const context: CityJsonContext = {
+      file,
+      vertices: store.lookup,
+      transform: members.transform as CityJsonTransform | undefined,
+      materials: materialColors(members.appearance),
+      ...textureImagesOf(members.appearance, file, options),
+      templates: templates?.templates ?? [],
+      templateVertices: templates?.['vertices-templates'] ?? [],
+      referenceSystem: referenceSystemOf(members),
+    };
+    const result: CityJsonReadResult = {
+      version: String(members.version ?? 'unknown'),
+      referenceSystem: context.referenceSystem,
+      objects: 0,
+    };
+    const start = objectsStart!;
+    const objects = new JsonByteScanner(
+      readDocumentBytes(file, gzip, start.offset, (bytes) => options.onBytes?.(bytes)),
+      file,
+      start.line,
+      start.offset,
+    );
+    try {
+      await objects.forEachMember('"CityObjects"', async (id, line) => {
+        const object = objects.parse(await objects.scanValue(true, `city object ${id}`), line);
+        emitObject(id, object, { ...context, line }, options, result);
+      });
+    } finally {
+      await objects.close();
+    }
+    return result;
+  } finally {
+    store?.close();
   }
-  const templates = document['geometry-templates'] as
-    { templates?: CityJsonGeometry[]; 'vertices-templates'?: number[][] } | undefined;
-  const context: CityJsonContext = {
-    file,
-    vertices: document.vertices as number[][],
-    transform: document.transform as CityJsonTransform | undefined,
-    materials: materialColors(document.appearance),
-    ...textureImagesOf(document.appearance, file, options),
-    templates: templates?.templates ?? [],
-    templateVertices: templates?.['vertices-templates'] ?? [],
-    referenceSystem: referenceSystemOf(document),
-  };
-  const result: CityJsonReadResult = {
-    version: String(document.version ?? 'unknown'),
-    referenceSystem: context.referenceSystem,
-    objects: 0,
-  };
-  emitObjects(document.CityObjects as Record<string, CityJsonObject>, context, options, result);
-  return result;
 }
 
 /** Resolves texture images beside the file; each missing image is reported once, its surfaces fall back to colours. */
@@ -438,7 +563,7 @@ async function readCityJsonSequence(file: string, options: CityJsonReadOptions):
         { templates?: CityJsonGeometry[]; 'vertices-templates'?: number[][] } | undefined;
       header = {
         file,
-        vertices: [],
+        vertices: lookupArrayVertices([]),
         transform: document.transform as CityJsonTransform | undefined,
         materials: materialColors(document.appearance),
         ...textureImagesOf(document.appearance, file, options),
@@ -466,7 +591,7 @@ async function readCityJsonSequence(file: string, options: CityJsonReadOptions):
       );
     const context: CityJsonContext = {
       ...header,
-      vertices: (document.vertices as number[][]) ?? [],
+      vertices: lookupArrayVertices((document.vertices as number[][]) ?? []),
       materials: document.appearance ? materialColors(document.appearance) : header.materials,
       ...(document.appearance ? textureImagesOf(document.appearance, file, options) : {}),
       line: lineNumber,
