@@ -180,6 +180,8 @@ export class JsonByteScanner {
         this.position++;
       } else if (next < 0) throw this.truncated(where);
       first = false;
+      // The member starts at its name, after any whitespace (and line breaks) following the comma.
+      await this.peek();
       const line = this.line;
       const key = await this.readString(`as a member name in ${where}`);
       await this.expect(COLON, `after "${key}"`);
