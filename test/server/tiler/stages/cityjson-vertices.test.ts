@@ -1,0 +1,55 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { CityJsonVertexStore } from '../../../../server/tiler/stages/cityjson-vertices';
+
+const VERTICES = 100_000;
+const vertexOf = (index: number) => [index, 1 - index * 2, index % 7];
+
+describe('CityJsonVertexStore', () => {
+  it('returns every vertex from memory, in any order, and undefined outside the array', () => {
+    const store = new CityJsonVertexStore(true);
+    for (let index = 0; index < VERTICES; index++)
+      store.add(...(vertexOf(index) as [number, number, number]));
+    expect(store.count).toBe(VERTICES);
+    expect(store.spilled).toBe(false);
+    for (const index of [0, 32_767, 32_768, 99_999, 5, 65_536])
+      expect(Array.from(store.lookup(index)!)).toEqual(vertexOf(index));
+    for (const index of [-1, VERTICES, 1.5, Number.NaN]) expect(store.lookup(index)).toBeUndefined();
+    store.close();
+  });
+
+  it('returns the same vertices once spilled to a temporary file, and removes the file on close', () => {
+    const before = new Set(readdirSync(tmpdir()));
+    // 1 byte: every complete page (32 768 vertices) goes to disk.
+    const store = new CityJsonVertexStore(true, 1);
+    for (let index = 0; index < VERTICES; index++)
+      store.add(...(vertexOf(index) as [number, number, number]));
+    expect(store.spilled).toBe(true);
+    const created = readdirSync(tmpdir()).filter(
+      (name) => !before.has(name) && name.startsWith('plaza-cityjson-vertices-'),
+    );
+    expect(created).toHaveLength(1);
+    // Jumping between pages, backwards and forwards, exercises the page cache.
+    for (let step = 0; step < 2_000; step++) {
+      const index = (step * 7_919 * 13) % VERTICES;
+      expect(Array.from(store.lookup(index)!)).toEqual(vertexOf(index));
+    }
+    store.close();
+    expect(existsSync(`${tmpdir()}/${created[0]}`)).toBe(false);
+  });
+
+  it('switches to Float64 when a value is not a 32-bit integer, in memory and spilled', () => {
+    for (const spillBytes of [1 << 30, 1]) {
+      const store = new CityJsonVertexStore(true, spillBytes);
+      for (let index = 0; index < 40_000; index++) store.add(index, index + 1, index + 2);
+      expect(store.integerStorage).toBe(true);
+      store.add(0.5, 3e9, -1.25);
+      expect(store.integerStorage).toBe(false);
+      expect(Array.from(store.lookup(40_000)!)).toEqual([0.5, 3e9, -1.25]);
+      expect(Array.from(store.lookup(39_999)!)).toEqual([39_999, 40_000, 40_001]);
+      expect(Array.from(store.lookup(12)!)).toEqual([12, 13, 14]);
+      store.close();
+    }
+  });
+});
