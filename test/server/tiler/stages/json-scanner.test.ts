@@ -57,7 +57,7 @@ describe('JsonByteScanner', () => {
       expect(triples).toEqual([
         [1, -2.5, 300],
         [4, 5, 6],
-        [12345678901234567, -0, 0.01],
+        [Number('12345678901234567'), -0, 0.01],
       ]);
     }
     expect(await scannerOf('[]').readTriples('vertices', { add: () => undefined })).toBe(0);
