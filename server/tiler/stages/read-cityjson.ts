@@ -314,6 +314,27 @@ function referenceSystemOf(document: Record<string, unknown>): string | undefine
   return typeof value === 'string' ? value : undefined;
 }
 
+/** What a document (or a CityJSONSeq header line) gives every object: transform, materials, textures, templates, CRS. */
+function headerContext(
+  document: Record<string, unknown>,
+  vertices: VertexLookup,
+  file: string,
+  options: CityJsonReadOptions,
+): CityJsonContext {
+  const templates = document['geometry-templates'] as
+    { templates?: CityJsonGeometry[]; 'vertices-templates'?: number[][] } | undefined;
+  return {
+    file,
+    vertices,
+    transform: document.transform as CityJsonTransform | undefined,
+    materials: materialColors(document.appearance),
+    ...textureImagesOf(document.appearance, file, options),
+    templates: templates?.templates ?? [],
+    templateVertices: templates?.['vertices-templates'] ?? [],
+    referenceSystem: referenceSystemOf(document),
+  };
+}
+
 /** Converts and emits one object; a value that is not a JSON object is skipped with a warning. */
 function emitObject(
   id: string,
@@ -465,18 +486,7 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
       if (truncation) throw truncation;
       throw notCityJson();
     }
-    const templates = members['geometry-templates'] as
-      { templates?: CityJsonGeometry[]; 'vertices-templates'?: number[][] } | undefined;
-    const context: CityJsonContext = {
-      file,
-      vertices: store.lookup,
-      transform: members.transform as CityJsonTransform | undefined,
-      materials: materialColors(members.appearance),
-      ...textureImagesOf(members.appearance, file, options),
-      templates: templates?.templates ?? [],
-      templateVertices: templates?.['vertices-templates'] ?? [],
-      referenceSystem: referenceSystemOf(members),
-    };
+    const context = headerContext(members, store.lookup, file, options);
     const result: CityJsonReadResult = {
       version: String(members.version ?? 'unknown'),
       referenceSystem: context.referenceSystem,
@@ -559,18 +569,7 @@ async function readCityJsonSequence(file: string, options: CityJsonReadOptions):
       return;
     }
     if (document.type === 'CityJSON') {
-      const templates = document['geometry-templates'] as
-        { templates?: CityJsonGeometry[]; 'vertices-templates'?: number[][] } | undefined;
-      header = {
-        file,
-        vertices: lookupArrayVertices([]),
-        transform: document.transform as CityJsonTransform | undefined,
-        materials: materialColors(document.appearance),
-        ...textureImagesOf(document.appearance, file, options),
-        templates: templates?.templates ?? [],
-        templateVertices: templates?.['vertices-templates'] ?? [],
-        referenceSystem: referenceSystemOf(document),
-      };
+      header = headerContext(document, lookupArrayVertices([]), file, options);
       result.version = String(document.version ?? 'unknown');
       result.referenceSystem = header.referenceSystem;
       return;

@@ -1,10 +1,23 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CityJsonVertexStore } from '../../../../server/tiler/stages/cityjson-vertices';
 
 const VERTICES = 100_000;
 const vertexOf = (index: number) => [index, 1 - index * 2, index % 7];
+
+// A private temporary folder (os.tmpdir() follows TMPDIR), so spill files of other tests running meanwhile do not count.
+const previousTemporary = process.env.TMPDIR;
+const temporary = mkdtempSync(path.join(tmpdir(), 'plaza-vertex-store-'));
+beforeAll(() => {
+  process.env.TMPDIR = temporary;
+});
+afterAll(() => {
+  if (previousTemporary === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = previousTemporary;
+  rmSync(temporary, { recursive: true, force: true });
+});
 
 describe('CityJsonVertexStore', () => {
   it('returns every vertex from memory, in any order, and undefined outside the array', () => {
@@ -20,15 +33,13 @@ describe('CityJsonVertexStore', () => {
   });
 
   it('returns the same vertices once spilled to a temporary file, and removes the file on close', () => {
-    const before = new Set(readdirSync(tmpdir()));
+    expect(tmpdir()).toBe(temporary);
     // 1 byte: every complete page (32 768 vertices) goes to disk.
     const store = new CityJsonVertexStore(true, 1);
     for (let index = 0; index < VERTICES; index++)
       store.add(...(vertexOf(index) as [number, number, number]));
     expect(store.spilled).toBe(true);
-    const created = readdirSync(tmpdir()).filter(
-      (name) => !before.has(name) && name.startsWith('plaza-cityjson-vertices-'),
-    );
+    const created = readdirSync(temporary);
     expect(created).toHaveLength(1);
     // Jumping between pages, backwards and forwards, exercises the page cache.
     for (let step = 0; step < 2_000; step++) {
@@ -36,7 +47,8 @@ describe('CityJsonVertexStore', () => {
       expect(Array.from(store.lookup(index)!)).toEqual(vertexOf(index));
     }
     store.close();
-    expect(existsSync(`${tmpdir()}/${created[0]}`)).toBe(false);
+    expect(created[0]).toMatch(/^plaza-cityjson-vertices-/);
+    expect(existsSync(path.join(temporary, created[0]))).toBe(false);
   });
 
   it('switches to Float64 when a value is not a 32-bit integer, in memory and spilled', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -276,12 +276,30 @@ describe('readCityJson (streamed documents)', () => {
     const document = boxCity(5_000);
     const file = writeOrdered('spill.city.json', document, ['CityObjects']);
     const expected = referenceRecords(document);
-    const spilled = await read(file, { vertexSpillBytes: 1 });
-    expect(plain(spilled.records)).toEqual(expected);
-    expect(spilled.records[4_999].polygons[0].color).toEqual([0.5, 0.25, 0.125, 0.5]);
-    // building-4999: x = 99 × 2 m, y = 49 × 2 m from the translate; corner a = (85 198, 446 098, 0).
-    expect(spilled.records[4_999].polygons[0].rings[0].slice(0, 3)).toEqual([85198, 446098, 0]);
-    expect(readdirSync(tmpdir()).filter((name) => name.startsWith('plaza-cityjson-vertices-'))).toEqual([]);
+    // A private temporary folder (os.tmpdir() follows TMPDIR), so other test files spilling at the same time do not count.
+    const spillFolder = path.join(temporary, 'spill');
+    mkdirSync(spillFolder);
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = spillFolder;
+    let seenDuringRead: string[] = [];
+    try {
+      const spilled = await read(file, {
+        vertexSpillBytes: 1,
+        onBytes: () => {
+          seenDuringRead = readdirSync(spillFolder);
+        },
+      });
+      expect(plain(spilled.records)).toEqual(expected);
+      expect(spilled.records[4_999].polygons[0].color).toEqual([0.5, 0.25, 0.125, 0.5]);
+      // building-4999: x = 99 × 2 m, y = 49 × 2 m from the translate; corner a = (85 198, 446 098, 0).
+      expect(spilled.records[4_999].polygons[0].rings[0].slice(0, 3)).toEqual([85198, 446098, 0]);
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    }
+    expect(seenDuringRead).toHaveLength(1);
+    expect(seenDuringRead[0]).toMatch(/^plaza-cityjson-vertices-/);
+    expect(readdirSync(spillFolder)).toEqual([]);
   });
 
   it('keeps the objects emitted before a truncation and names the line where the file ends', async () => {
