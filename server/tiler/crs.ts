@@ -112,11 +112,102 @@ export function resolveCrs(name: string): TilerCrs {
 /** Converts source x, y to WGS84 longitude, latitude in degrees, horizontally only. */
 export type HorizontalTransform = (x: number, y: number, out: Float64Array) => void;
 
+/** The parts of a proj4 projection object (proj4's `Proj`, untyped in its typings) the direct inverse needs. */
+interface ProjectionInternals {
+  projName?: string;
+  to_meter?: number;
+  from_greenwich?: number;
+  /** Centre of the projection, radians. */
+  long0?: number;
+  lat0?: number;
+  datum?: { datum_type: number; a: number; es: number };
+  inverse(point: { x: number; y: number; z?: number }): { x: number; y: number } | undefined | null;
+}
+
+/** proj4's PJD_WGS84: a datum that needs no shift to WGS84 (WGS84 itself, GRS80 with zero towgs84, …). */
+const DATUM_WGS84 = 4;
+/** proj4's tolerance on the eccentricity when it compares datums (GRS80 and WGS84 count as equal). */
+const DATUM_ES_TOLERANCE = 5e-11;
+const RADIANS_TO_DEGREES = 180 / Math.PI;
+/** Where the fast path is compared with the full transform: degrees from the projection's centre. */
+const CHECK_OFFSETS = [
+  [0, 0],
+  [0.37, 0.21],
+  [-0.83, 0.64],
+  [1.9, -1.3],
+];
+
+/**
+ * Projected x, y → longitude, latitude through the projection's own inverse, skipping proj4's per-point pipeline
+ * (argument checks, point objects, datum comparison) where the datum needs no shift to WGS84: the very operations
+ * proj4's transform performs in that case, so the results are the same bits. Undefined where this does not apply
+ * (geographic CRSs, datum shifts), or where the result differs from proj4's full transform at a few points around the
+ * projection's centre (checked here, once).
+ */
+function directInverse(
+  definition: string,
+  converter: { forward(point: number[]): number[]; inverse(point: number[]): number[] },
+): ((x: number, y: number, out: Float64Array) => boolean) | undefined {
+  let source: ProjectionInternals;
+  let target: ProjectionInternals;
+  try {
+    source = new proj4.Proj(definition) as unknown as ProjectionInternals;
+    target = new proj4.Proj('WGS84') as unknown as ProjectionInternals;
+  } catch {
+    return undefined;
+  }
+  const from = source.datum;
+  const to = target.datum;
+  if (
+    source.projName === 'longlat' ||
+    typeof source.inverse !== 'function' ||
+    from === undefined ||
+    to === undefined ||
+    from.datum_type !== DATUM_WGS84 ||
+    to.datum_type !== DATUM_WGS84 ||
+    from.a !== to.a ||
+    !(Math.abs(from.es - to.es) <= DATUM_ES_TOLERANCE) ||
+    target.from_greenwich
+  )
+    return undefined;
+  const toMeter = source.to_meter || 1;
+  const fromGreenwich = source.from_greenwich || 0;
+  const inverse = (x: number, y: number, out: Float64Array): boolean => {
+    // Non-finite input goes through proj4 itself, which rejects it in its own way.
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return false;
+    const point = source.inverse({ x: x * toMeter, y: y * toMeter, z: 0 });
+    if (!point) {
+      out[0] = NaN;
+      out[1] = NaN;
+      return true;
+    }
+    out[0] = (fromGreenwich ? point.x + fromGreenwich : point.x) * RADIANS_TO_DEGREES;
+    out[1] = point.y * RADIANS_TO_DEGREES;
+    return true;
+  };
+  // Verify against the full transform at points around the projection's centre: same bits, or no fast path.
+  const out = new Float64Array(2);
+  const centreLongitude = (source.long0 ?? 0) * RADIANS_TO_DEGREES;
+  const centreLatitude = (source.lat0 ?? 0) * RADIANS_TO_DEGREES;
+  let compared = 0;
+  for (const [east, north] of CHECK_OFFSETS) {
+    const projected = converter.inverse([centreLongitude + east, centreLatitude + north]);
+    if (!Number.isFinite(projected[0]) || !Number.isFinite(projected[1])) continue;
+    const expected = converter.forward(projected);
+    if (!inverse(projected[0], projected[1], out)) return undefined;
+    if (!Object.is(out[0], expected[0]) || !Object.is(out[1], expected[1])) return undefined;
+    compared++;
+  }
+  return compared > 0 ? inverse : undefined;
+}
+
 /** Builds the horizontal transform of `crs` to WGS84 (degrees). */
 export function createHorizontalTransform(crs: TilerCrs): HorizontalTransform {
   const converter = proj4(crs.proj4Definition, 'WGS84');
   const swap = crs.latitudeFirst;
   const identity = crs.geographic && /\+(datum=WGS84|towgs84=0,0,0,0,0,0,0)/.test(crs.proj4Definition);
+  // Fast path for projected CRSs on a WGS84-compatible datum (ETRS89 UTM, …): see directInverse.
+  const direct = identity ? undefined : directInverse(crs.proj4Definition, converter);
   const point = [0, 0];
   return (x, y, out) => {
     const first = swap ? y : x;
@@ -126,6 +217,7 @@ export function createHorizontalTransform(crs: TilerCrs): HorizontalTransform {
       out[1] = second;
       return;
     }
+    if (direct !== undefined && direct(first, second, out)) return;
     point[0] = first;
     point[1] = second;
     const result = converter.forward(point);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import proj4 from 'proj4';
 import { describe, expect, it } from 'vitest';
 import {
   CrsResolutionError,
@@ -99,6 +100,25 @@ describe('createHorizontalTransform', () => {
         Math.abs(out[0] - longitude) * metresPerDegree * Math.cos((latitude * Math.PI) / 180),
       ).toBeLessThan(tolerance);
       expect(Math.abs(out[1] - latitude) * metresPerDegree).toBeLessThan(tolerance);
+    });
+  }
+
+  // ETRS89 / RGF93 CRSs take the direct inverse projection, Bessel ones (datum shift) proj4's full pipeline: both must
+  // give exactly what proj4's own transform gives, or the tiles would change.
+  for (const code of ['25832', '25833', '3035', '2154', '28992', '3068']) {
+    it(`returns the same bits as proj4's full transform for EPSG:${code}`, () => {
+      const crs = resolveCrs(`EPSG:${code}`);
+      const converter = proj4(crs.proj4Definition, 'WGS84');
+      const transform = createHorizontalTransform(crs);
+      const [x0, y0] = converter.inverse([crs.horizontalCode === 3035 ? 10 : 9.5, 51]);
+      const out = new Float64Array(2);
+      for (let step = 0; step < 200; step++) {
+        const x = x0 + step * 397.3;
+        const y = y0 - step * 211.7;
+        transform(x, y, out);
+        const expected = converter.forward([x, y]);
+        expect([out[0], out[1]]).toEqual([expected[0], expected[1]]);
+      }
     });
   }
 
