@@ -23,6 +23,10 @@ const LOWER_E = 0x65;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const EMPTY = Buffer.alloc(0);
+/** Bytes that matter to {@link JsonByteScanner.scanValue} outside strings: quotes, brackets, braces, line feeds. */
+const STRUCTURAL = new Uint8Array(256);
+for (const byte of [QUOTE, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, NEWLINE])
+  STRUCTURAL[byte] = 1;
 /** Integers with more digits than this may lose precision when accumulated digit by digit; they go through Number(). */
 const MAXIMUM_FAST_DIGITS = 15;
 
@@ -241,6 +245,11 @@ export class JsonByteScanner {
           continue;
         }
         const byte = buffer[position];
+        // Most bytes of geometry (digits, commas, spaces) mean nothing to the structure: one table look-up skips them.
+        if (STRUCTURAL[byte] === 0 && !literal) {
+          position++;
+          continue;
+        }
         if (literal) {
           if (
             byte === COMMA ||
