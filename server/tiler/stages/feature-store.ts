@@ -32,6 +32,10 @@ export class FeatureStore {
   /** Objects not yet written, back to back (each a multiple of 8 bytes, so typed-array views stay aligned). */
   private pending = new Uint8Array(FLUSH_BYTES);
   private pendingView = new DataView(this.pending.buffer);
+  // Views of `pending` by element type, kept rather than made per surface (every object starts 8-byte aligned).
+  private pendingFloat64 = new Float64Array(this.pending.buffer);
+  private pendingUint32 = new Uint32Array(this.pending.buffer);
+  private pendingFloat32 = new Float32Array(this.pending.buffer);
   private pendingBytes = 0;
   private readonly encoder = new TextEncoder();
   private written = 0;
@@ -45,37 +49,36 @@ export class FeatureStore {
 
   /** Appends one object and returns its index entry. */
   add(object: TriangulatedObject, line?: number): FeatureIndexEntry {
-    const header = this.encoder.encode(
-      JSON.stringify({
-        id: object.id,
-        parentId: object.parentId,
-        type: object.type,
-        lod: object.lod,
-        attributes: object.attributes,
-      }),
-    );
-    let size = align8(8 + header.length);
+    const header = JSON.stringify({
+      id: object.id,
+      parentId: object.parentId,
+      type: object.type,
+      lod: object.lod,
+      attributes: object.attributes,
+    });
+    let geometrySize = 0;
     for (const surface of object.surfaces) {
-      size +=
+      geometrySize +=
         32 +
         surface.positions.length * 8 +
         align8(surface.indices.length * 4) +
         (surface.uvs ? align8(surface.uvs.length * 4) : 0);
     }
-    if (this.pendingBytes + size > this.pending.length) {
+    // The header is UTF-8 encoded straight into the buffer, so room is made for its longest encoding (3 bytes per
+    // UTF-16 unit); the object then takes only what it needs.
+    const largest = align8(8 + header.length * 3) + geometrySize;
+    if (this.pendingBytes + largest > this.pending.length) {
       this.flush();
-      if (size > this.pending.length) {
-        this.pending = new Uint8Array(align8(size));
-        this.pendingView = new DataView(this.pending.buffer);
-      }
+      if (largest > this.pending.length) this.allocatePending(align8(largest));
     }
     const start = this.pendingBytes;
     const bytes = this.pending;
     const view = this.pendingView;
-    view.setUint32(start, header.length, true);
+    const headerLength = this.encoder.encodeInto(header, bytes.subarray(start + 8)).written;
+    view.setUint32(start, headerLength, true);
     view.setUint32(start + 4, object.surfaces.length, true);
-    bytes.set(header, start + 8);
-    let cursor = start + align8(8 + header.length);
+    const size = align8(8 + headerLength) + geometrySize;
+    let cursor = start + align8(8 + headerLength);
     for (const surface of object.surfaces) {
       view.setUint32(cursor, surface.material, true);
       view.setUint32(cursor + 4, surface.positions.length / 3, true);
@@ -85,12 +88,12 @@ export class FeatureStore {
       view.setFloat32(cursor + 20, surface.normal[2], true);
       view.setUint32(cursor + 24, surface.uvs ? 1 : 0, true);
       cursor += 32;
-      new Float64Array(bytes.buffer, cursor, surface.positions.length).set(surface.positions);
+      this.pendingFloat64.set(surface.positions, cursor / 8);
       cursor += surface.positions.length * 8;
-      new Uint32Array(bytes.buffer, cursor, surface.indices.length).set(surface.indices);
+      this.pendingUint32.set(surface.indices, cursor / 4);
       cursor += align8(surface.indices.length * 4);
       if (surface.uvs) {
-        new Float32Array(bytes.buffer, cursor, surface.uvs.length).set(surface.uvs);
+        this.pendingFloat32.set(surface.uvs, cursor / 4);
         cursor += align8(surface.uvs.length * 4);
       }
     }
@@ -108,6 +111,14 @@ export class FeatureStore {
     if (line !== undefined) entry.line = line;
     this.pendingBytes += size;
     return entry;
+  }
+
+  private allocatePending(size: number): void {
+    this.pending = new Uint8Array(size);
+    this.pendingView = new DataView(this.pending.buffer);
+    this.pendingFloat64 = new Float64Array(this.pending.buffer);
+    this.pendingUint32 = new Uint32Array(this.pending.buffer);
+    this.pendingFloat32 = new Float32Array(this.pending.buffer);
   }
 
   /** Writes buffered objects to the file. */
@@ -219,13 +230,19 @@ function decodeObject(bytes: Uint8Array, entry: FeatureIndexEntry): Triangulated
     }
     surfaces.push({ material, positions, normal, indices, uvs });
   }
-  return {
-    ...header,
+  // A literal rather than `{ ...header, … }` (an object spread per object read back costs more).
+  const object: TriangulatedObject = {
+    id: header.id,
+    type: header.type,
+    lod: header.lod,
+    attributes: header.attributes,
     surfaces,
     bounds: entry.bounds,
     vertexCount: entry.vertexCount,
     triangleCount: entry.triangleCount,
   };
+  if (header.parentId !== undefined) object.parentId = header.parentId;
+  return object;
 }
 
 /** Read access to the objects of a conversion by number (a {@link FeatureIndex}, or a plain array in tests). */

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FeatureStore } from '../../../../server/tiler/stages/feature-store';
+import type { TriangulatedObject } from '../../../../server/tiler/stages/triangulate';
+
+const directory = mkdtempSync(path.join(tmpdir(), 'plaza-feature-store-test-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+function square(id: string, attributes: TriangulatedObject['attributes'], vertices = 4): TriangulatedObject {
+  const positions = new Float64Array(vertices * 3);
+  for (let index = 0; index < positions.length; index++) positions[index] = 4_000_000 + index * 0.5;
+  const indices = new Uint32Array((vertices - 2) * 3);
+  for (let triangle = 0; triangle < vertices - 2; triangle++)
+    indices.set([0, triangle + 1, triangle + 2], triangle * 3);
+  return {
+    id,
+    type: 'Building',
+    lod: 2,
+    attributes,
+    surfaces: [{ material: 3, positions, normal: [0, 0, 1], indices, uvs: undefined }],
+    bounds: { west: 8, south: 49, east: 8.001, north: 49.001, minimumHeight: 100, maximumHeight: 112 },
+    vertexCount: vertices,
+    triangleCount: vertices - 2,
+  };
+}
+
+describe('FeatureStore', () => {
+  it('returns each object as added when ids and attributes hold multi-byte UTF-8 text', () => {
+    const store = new FeatureStore(path.join(directory, 'utf8.bin'));
+    // 'ß' is 2 bytes in UTF-8, '東' 3 and '🏠' 4 (a surrogate pair): the header's byte length differs from its length.
+    const objects = [
+      square('Straße-1', { name: 'Großes Haus', storeys: 3 }),
+      square('東京-2', { name: '🏠 東京タワー', height: 333.5 }),
+      square('plain-3', {}),
+    ];
+    const entries = objects.map((object) => store.add(object));
+    for (const [index, entry] of entries.entries()) {
+      const read = store.read(entry);
+      expect(read.id).toBe(objects[index].id);
+      expect(read.attributes).toEqual(objects[index].attributes);
+      expect(read.parentId).toBeUndefined();
+      expect(Array.from(read.surfaces[0].positions)).toEqual(
+        Array.from(objects[index].surfaces[0].positions),
+      );
+      expect(Array.from(read.surfaces[0].indices)).toEqual([0, 1, 2, 0, 2, 3]);
+      expect(read.surfaces[0].material).toBe(3);
+      // Every object starts 8-byte aligned, so its entry length is a multiple of 8.
+      expect(entry.length % 8).toBe(0);
+    }
+    store.dispose();
+  });
+
+  it('keeps the parent id and reads back an object larger than the 4 MB write buffer', () => {
+    const store = new FeatureStore(path.join(directory, 'large.bin'));
+    const small = { ...square('part-1', { kind: 'part' }), parentId: 'building-1' };
+    // 200 000 vertices × 24 bytes = 4.8 MB of positions alone.
+    const large = square('huge', { kind: 'huge' }, 200_000);
+    const first = store.add(small);
+    const second = store.add(large);
+    const third = store.add(small);
+    expect(store.read(first).parentId).toBe('building-1');
+    const read = store.read(second);
+    expect(read.surfaces[0].positions.length).toBe(600_000);
+    expect(read.surfaces[0].positions[599_999]).toBe(4_000_000 + 599_999 * 0.5);
+    expect(read.surfaces[0].indices[read.surfaces[0].indices.length - 1]).toBe(199_999);
+    expect(store.read(third).id).toBe('part-1');
+    expect(third.offset).toBe(second.offset + second.length);
+    store.dispose();
+  });
+});
