@@ -86,13 +86,14 @@ export class CityJsonVertexStore {
     this.current[offset + 2] = z;
     this.count++;
     if (++this.fill === PAGE_VERTICES) {
-      this.storePage(this.current);
-      this.current = this.newPage();
+      // Once pages go to disk, the page just written is reused: no garbage page per 32 768 vertices.
+      if (!this.storePage(this.current)) this.current = this.newPage();
       this.fill = 0;
     }
   }
 
-  private storePage(page: Page): void {
+  /** Keeps or writes a full page; true when it went to the spill file (so its array may be reused). */
+  private storePage(page: Page): boolean {
     if (!this.spill && (this.pages.length + 1) * this.pageBytes() > this.spillBytes) {
       const directory = mkdtempSync(path.join(tmpdir(), 'plaza-cityjson-vertices-'));
       const file = path.join(directory, 'vertices.bin');
@@ -100,8 +101,12 @@ export class CityJsonVertexStore {
       for (const kept of this.pages) this.writePage(kept);
       this.pages = [];
     }
-    if (this.spill) this.writePage(page);
-    else this.pages.push(page);
+    if (this.spill) {
+      this.writePage(page);
+      return true;
+    }
+    this.pages.push(page);
+    return false;
   }
 
   private writePage(page: Page): void {
@@ -118,29 +123,35 @@ export class CityJsonVertexStore {
       this.cache.set(index, cached);
       return cached;
     }
-    const page = this.newPage();
+    // The least recently used page's array takes the new page once the cache is full.
+    let page: Page;
+    if (this.cache.size >= CACHED_PAGES) {
+      const oldest = this.cache.keys().next().value!;
+      page = this.cache.get(oldest)!;
+      this.cache.delete(oldest);
+    } else page = this.newPage();
     const bytes = Buffer.from(page.buffer, page.byteOffset, page.byteLength);
     readSync(this.spill!.descriptor, bytes, 0, bytes.length, index * bytes.length);
     this.cache.set(index, page);
-    if (this.cache.size > CACHED_PAGES) this.cache.delete(this.cache.keys().next().value!);
     return page;
   }
 
   /** Switches to Float64 storage, converting what is stored (in memory and in the spill file). */
   private widen(): void {
-    const widenPage = (page: Page) => Float64Array.from(page);
     const spill = this.spill;
-    const pages = spill
-      ? Array.from({ length: spill.pages }, (_, index) => this.readPage(index))
-      : this.pages;
+    if (spill) {
+      const narrow = new Int32Array(PAGE_VERTICES * 3);
+      const narrowBytes = Buffer.from(narrow.buffer);
+      // Backwards, in place: Float64 page i covers the bytes of Int32 pages 2i and 2i + 1, which are i or read already.
+      for (let index = spill.pages - 1; index >= 0; index--) {
+        readSync(spill.descriptor, narrowBytes, 0, narrowBytes.length, index * narrowBytes.length);
+        const wide = Float64Array.from(narrow);
+        writeSync(spill.descriptor, Buffer.from(wide.buffer), 0, wide.byteLength, index * wide.byteLength);
+      }
+    } else this.pages = this.pages.map((page) => Float64Array.from(page));
     this.cache.clear();
     this.integer = false;
-    this.current = widenPage(this.current);
-    const widened = pages.map(widenPage);
-    if (spill) {
-      spill.pages = 0;
-      for (const page of widened) this.writePage(page);
-    } else this.pages = widened;
+    this.current = Float64Array.from(this.current);
   }
 
   /** The vertex at `index` as a triple valid until the next call, or undefined when there is none. */

@@ -43,7 +43,7 @@ function describeByte(byte: number): string {
 }
 
 /**
- * Reads one JSON document from byte chunks. Positions are absolute (bytes of the uncompressed stream from
+ * Reads one JSON document from byte chunks; the source may reuse a chunk's buffer once the next chunk is asked for. Positions are absolute (bytes of the uncompressed stream from
  * `startOffset`), lines are 1-based and count from `startLine`. Errors are {@link DataError}s with the file and line.
  */
 export class JsonByteScanner {
@@ -194,8 +194,9 @@ export class JsonByteScanner {
   }
 
   /**
-   * Scans one value (object, array, string or literal) and returns its bytes when `capture` is true. Checks that
-   * brackets match and strings end; the rest of the syntax is checked by whoever parses the slice.
+   * Scans one value (object, array, string or literal) and returns its bytes when `capture` is true, valid until the
+   * scanner reads on (they may lie in a chunk buffer that the source reuses). Checks that brackets match and strings
+   * end; the rest of the syntax is checked by whoever parses the slice.
    */
   async scanValue(capture: true, where: string): Promise<Buffer>;
   async scanValue(capture: false, where: string): Promise<undefined>;
@@ -286,7 +287,8 @@ export class JsonByteScanner {
         pieces.push(last);
         return Buffer.concat(pieces);
       }
-      if (capture && start < length) pieces.push(buffer.subarray(start, length));
+      // A copy: the chunk source may reuse its buffer for the next chunk.
+      if (capture && start < length) pieces.push(Buffer.from(buffer.subarray(start, length)));
       this.position = length;
       if (!(await this.fill())) {
         if (literal && closers.length === 0) return capture ? Buffer.concat(pieces) : undefined;

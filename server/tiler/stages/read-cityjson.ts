@@ -2,6 +2,7 @@
 // CityJSONFeature lines (streamed line by line), applying `transform`, choosing one LOD per object, keeping semantics
 // and materials.
 import { createReadStream, existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DataError } from '../errors';
@@ -390,33 +391,57 @@ const SMALL_MEMBERS = new Set([
   'extensions',
 ]);
 
-/** The document's uncompressed bytes from `start` on; `onBytes` gets the file (compressed) bytes read so far. */
+const READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * The document's uncompressed bytes from `start` on; `onBytes` gets the file (compressed) bytes read so far. A plain
+ * file is read into one reused buffer: a fresh buffer per chunk would leave the whole file as garbage that V8 collects
+ * late (external memory), which showed as RSS about the size of the file.
+ */
 async function* readDocumentBytes(
   file: string,
   gzip: boolean,
   start: number,
   onBytes: (bytes: number) => void,
 ): AsyncGenerator<Buffer> {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20, start: gzip ? 0 : start });
-  const source = gzip ? raw.pipe(createGunzip()) : raw;
-  if (gzip) raw.on('error', (error) => source.destroy(error));
-  const rawStart = gzip ? 0 : start;
-  // A gzipped file cannot be entered in the middle: decompress from the start and drop what comes before `start`.
-  let skip = gzip ? start : 0;
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      onBytes(rawStart + raw.bytesRead);
-      if (skip >= chunk.length) {
-        skip -= chunk.length;
-        continue;
+    if (!gzip) {
+      const handle = await open(file, 'r');
+      try {
+        const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+        let position = start;
+        for (;;) {
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+          if (bytesRead === 0) return;
+          position += bytesRead;
+          onBytes(position);
+          yield buffer.subarray(0, bytesRead);
+        }
+      } finally {
+        await handle.close();
       }
-      yield skip > 0 ? chunk.subarray(skip) : chunk;
-      skip = 0;
+    }
+    // A gzipped file cannot be entered in the middle: decompress from the start and drop what comes before `start`.
+    const raw = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+    const source = raw.pipe(createGunzip());
+    raw.on('error', (error) => source.destroy(error));
+    let skip = start;
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        onBytes(raw.bytesRead);
+        if (skip >= chunk.length) {
+          skip -= chunk.length;
+          continue;
+        }
+        yield skip > 0 ? chunk.subarray(skip) : chunk;
+        skip = 0;
+      }
+    } finally {
+      raw.destroy();
     }
   } catch (error) {
+    if (error instanceof DataError) throw error;
     throw new DataError(`cannot read the file (${(error as Error).message})`, file);
-  } finally {
-    raw.destroy();
   }
 }
 
@@ -466,7 +491,9 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
             (members.type === undefined || members.type === 'CityJSON')
           ) {
             store?.close();
-            store = new CityJsonVertexStore(members.transform !== undefined, options.vertexSpillBytes);
+            // Int32 first, even when `transform` comes later (cjio writes it last): coordinates of a file with a transform
+            // are integers by the spec, and the store widens to Float64 at the first value that is not one.
+            store = new CityJsonVertexStore(true, options.vertexSpillBytes);
             await scanner.readTriples('"vertices"', store);
           } else if (SMALL_MEMBERS.has(key)) {
             members[key] = scanner.parse(await scanner.scanValue(true, `"${key}"`), line);

@@ -24,7 +24,7 @@ const HEAP_MEGABYTES = 160;
 function writeLargeDocument(file: string): void {
   const descriptor = openSync(file, 'w');
   const write = (text: string) => writeSync(descriptor, text);
-  const description = 'A generated building. '.repeat(120);
+  const description = 'A generated building. '.repeat(300);
   write('{"type":"CityJSON","version":"2.0","CityObjects":{');
   let batch: string[] = [];
   for (let index = 0; index < BUILDINGS; index++) {
@@ -123,7 +123,7 @@ afterAll(() => rmSync(temporary, { recursive: true, force: true }));
 describe('tiler CityJSON streaming', () => {
   it(`converts a large CityJSON document (${BUILDINGS} buildings, 6 M vertices) with memory well under its size`, () => {
     const size = statSync(input).size;
-    expect(size).toBeGreaterThan(150_000_000);
+    expect(size).toBeGreaterThan(250_000_000);
     const script = path.join(temporary, 'measure.mts');
     writeFileSync(script, CHILD_SCRIPT);
     // A private temporary folder, so the spill file seen is this run's.
@@ -161,8 +161,11 @@ describe('tiler CityJSON streaming', () => {
     expect(report.crs).toMatch(/7415|28992/);
     expect(report.spilled).toBe(true);
     expect(report.leftOver).toEqual([]);
-    // JSON.parse of the whole text would need the text (a ${size}-byte string) plus its objects, several times the size.
+    // JSON.parse of the whole text needs the text (one string of the file's size, on the heap) plus its objects: several
+    // times the size (about 900 MB of RSS for a 134 MB file, measured). Streamed, the heap holds one object at a time;
+    // RSS also holds up to 64 MB of vertices before they spill, read buffers and the tiler's own state. The issue's
+    // bound is 1.5 GB of RSS for a 2 GB input: 0.75 of the size.
     expect(report.heapGrowth).toBeLessThan(size / 4);
-    expect(report.rssGrowth).toBeLessThan(size / 2);
+    expect(report.rssGrowth).toBeLessThan(size * 0.75);
   }, 150_000);
 });
