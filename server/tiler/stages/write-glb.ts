@@ -67,21 +67,32 @@ function unitNormalYUp(normal: readonly [number, number, number]): Float32Array 
 export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): GlbResult {
   if (objects.length === 0) throw new Error('writeGlb: a tile needs at least one object');
   const compress = options.compress ?? true;
-  // Centre: middle of the ECEF bounding box, in float64.
-  const minimum = [Infinity, Infinity, Infinity];
-  const maximum = [-Infinity, -Infinity, -Infinity];
+  // Centre: middle of the ECEF bounding box, in float64 (kept in locals: this loop runs over every vertex).
+  let minimumX = Infinity;
+  let minimumY = Infinity;
+  let minimumZ = Infinity;
+  let maximumX = -Infinity;
+  let maximumY = -Infinity;
+  let maximumZ = -Infinity;
   for (const object of objects) {
     for (const surface of object.surfaces) {
       const positions = surface.positions;
-      for (let index = 0; index < positions.length; index += 3) {
-        for (let axis = 0; axis < 3; axis++) {
-          const value = positions[index + axis];
-          if (value < minimum[axis]) minimum[axis] = value;
-          if (value > maximum[axis]) maximum[axis] = value;
-        }
+      const length = positions.length;
+      for (let index = 0; index < length; index += 3) {
+        const x = positions[index];
+        const y = positions[index + 1];
+        const z = positions[index + 2];
+        if (x < minimumX) minimumX = x;
+        if (x > maximumX) maximumX = x;
+        if (y < minimumY) minimumY = y;
+        if (y > maximumY) maximumY = y;
+        if (z < minimumZ) minimumZ = z;
+        if (z > maximumZ) maximumZ = z;
       }
     }
   }
+  const minimum = [minimumX, minimumY, minimumZ];
+  const maximum = [maximumX, maximumY, maximumZ];
   const center: [number, number, number] = [
     (minimum[0] + maximum[0]) / 2,
     (minimum[1] + maximum[1]) / 2,
@@ -96,6 +107,8 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     1e-9,
   );
   const step = [uniformStep, uniformStep, uniformStep];
+  const [centerX, centerY, centerZ] = center;
+  const [quantizedOriginX, quantizedOriginY, quantizedOriginZ] = localMinimum;
 
   // Group surfaces by material: one primitive per material.
   const byMaterial = new Map<
@@ -152,14 +165,15 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
       const nx = normal[0];
       const ny = normal[1];
       const nz = normal[2];
-      for (let index = 0; index < positions.length; index += 3) {
-        const localX = positions[index] - center[0];
-        const localY = positions[index + 2] - center[2];
-        const localZ = -(positions[index + 1] - center[1]);
+      const length = positions.length;
+      for (let index = 0; index < length; index += 3) {
+        const localX = positions[index] - centerX;
+        const localY = positions[index + 2] - centerZ;
+        const localZ = -(positions[index + 1] - centerY);
         if (positionsQuantized) {
-          const qx = Math.min(65535, ((localX - localMinimum[0]) / uniformStep + 0.5) | 0);
-          const qy = Math.min(65535, ((localY - localMinimum[1]) / uniformStep + 0.5) | 0);
-          const qz = Math.min(65535, ((localZ - localMinimum[2]) / uniformStep + 0.5) | 0);
+          const qx = Math.min(65535, ((localX - quantizedOriginX) / uniformStep + 0.5) | 0);
+          const qy = Math.min(65535, ((localY - quantizedOriginY) / uniformStep + 0.5) | 0);
+          const qz = Math.min(65535, ((localZ - quantizedOriginZ) / uniformStep + 0.5) | 0);
           const offset = vertexCursor * 4;
           positionsQuantized[offset] = qx;
           positionsQuantized[offset + 1] = qy;
@@ -187,8 +201,9 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
         featureIds[vertexCursor] = feature;
         vertexCursor++;
       }
-      for (let index = 0; index < surface.indices.length; index++)
-        indices[indexCursor++] = base + surface.indices[index];
+      const surfaceIndices = surface.indices;
+      const indexTotal = surfaceIndices.length;
+      for (let index = 0; index < indexTotal; index++) indices[indexCursor++] = base + surfaceIndices[index];
       if (texcoords) texcoords.set(surface.uvs!, base * 2);
     }
     const positionView =
@@ -280,20 +295,8 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     const values = objects.map((object) => propertyValue(property, object));
     if (values.every((value) => value === undefined)) continue;
     if (property.type === 'STRING') {
-      const encoded = values.map((value) => encoder.encode(value === undefined ? '' : String(value)));
-      const offsets = new Uint32Array(encoded.length + 1);
-      let total = 0;
-      encoded.forEach((bytes, index) => {
-        offsets[index] = total;
-        total += bytes.length;
-      });
-      offsets[encoded.length] = total;
-      const joined = new Uint8Array(total);
-      let cursor = 0;
-      for (const bytes of encoded) {
-        joined.set(bytes, cursor);
-        cursor += bytes.length;
-      }
+      const strings = values.map((value) => (value === undefined ? '' : String(value)));
+      const { joined, offsets } = encodeStrings(strings, encoder);
       const valuesView = bufferViews.push({ data: joined }) - 1;
       const offsetsView = bufferViews.push({ data: new Uint8Array(offsets.buffer) }) - 1;
       tableProperties[property.identifier] = {
@@ -370,6 +373,44 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
   };
   return { glb: encodeGlb(gltf, binary), center, vertexCount: totalVertices, triangleCount: totalTriangles };
 }
+
+/**
+ * UTF-8 bytes of `strings` back to back, with the offset of each and the total at the end. ASCII text (ids, codes:
+ * nearly all) is encoded in one call, its offsets read off the string lengths; other text string by string.
+ */
+function encodeStrings(
+  strings: string[],
+  encoder: TextEncoder,
+): { joined: Uint8Array; offsets: Uint32Array } {
+  const offsets = new Uint32Array(strings.length + 1);
+  const all = strings.join('');
+  if (ASCII.test(all)) {
+    let total = 0;
+    strings.forEach((text, index) => {
+      offsets[index] = total;
+      total += text.length;
+    });
+    offsets[strings.length] = total;
+    return { joined: encoder.encode(all), offsets };
+  }
+  const encoded = strings.map((text) => encoder.encode(text));
+  let total = 0;
+  encoded.forEach((bytes, index) => {
+    offsets[index] = total;
+    total += bytes.length;
+  });
+  offsets[encoded.length] = total;
+  const joined = new Uint8Array(total);
+  let cursor = 0;
+  for (const bytes of encoded) {
+    joined.set(bytes, cursor);
+    cursor += bytes.length;
+  }
+  return { joined, offsets };
+}
+
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Packs a glTF JSON and its binary buffer into a GLB container. */
 export function encodeGlb(gltf: Record<string, unknown>, binary: Uint8Array): Buffer {

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { SchemaCollector } from '../../../../server/tiler/stages/metadata-schema';
+import type { TriangulatedObject } from '../../../../server/tiler/stages/triangulate';
+import { writeGlb } from '../../../../server/tiler/stages/write-glb';
+import { decodePrimitives, parseGlb, readPropertyTable } from '../helpers/decode-glb';
+
+/** A 10 m × 10 m horizontal square at ECEF (x0, y0, z0) + (0..10, 0..10, 0), normal given unnormalised. */
+function square(
+  id: string,
+  attributes: TriangulatedObject['attributes'],
+  x0: number,
+  normal: [number, number, number],
+): TriangulatedObject {
+  const positions = new Float64Array([
+    x0,
+    600_000,
+    4_900_000,
+    x0 + 10,
+    600_000,
+    4_900_000,
+    x0 + 10,
+    600_010,
+    4_900_000,
+    x0,
+    600_010,
+    4_900_000,
+  ]);
+  return {
+    id,
+    type: 'Building',
+    lod: 2,
+    attributes,
+    surfaces: [{ material: 0, positions, normal, indices: new Uint32Array([0, 1, 2, 0, 2, 3]) }],
+    bounds: { west: 8, south: 49, east: 8.001, north: 49.001, minimumHeight: 0, maximumHeight: 0 },
+    vertexCount: 4,
+    triangleCount: 2,
+  };
+}
+
+function encode(objects: TriangulatedObject[]) {
+  const collector = new SchemaCollector();
+  for (const object of objects) collector.observe(object.attributes);
+  const result = writeGlb(objects, {
+    schema: collector.build(),
+    materials: [[0.5, 0.5, 0.5, 1]],
+    compress: false,
+  });
+  return parseGlb(result.glb);
+}
+
+describe('writeGlb', () => {
+  it('returns the string properties of each row when some rows hold non-ASCII text', () => {
+    const names = ['plain', 'Straße', '東京タワー 🏠', ''];
+    const gltf = encode(
+      names.map((name, index) => square(`b-${index}`, { name }, 4_000_000 + index * 20, [0, 0, 1])),
+    );
+    const rows = readPropertyTable(gltf);
+    expect(rows.map((row) => row.name)).toEqual(names);
+    expect(rows.map((row) => row.id)).toEqual(['b-0', 'b-1', 'b-2', 'b-3']);
+  });
+
+  it('returns the string properties of each row when all text is ASCII', () => {
+    const gltf = encode([
+      square('a', { code: 'x1' }, 4_000_000, [0, 0, 1]),
+      square('bb', { code: '' }, 4_000_020, [0, 0, 1]),
+    ]);
+    expect(readPropertyTable(gltf).map((row) => [row.id, row.code])).toEqual([
+      ['a', 'x1'],
+      ['bb', ''],
+    ]);
+  });
+
+  it('returns unit y-up normals and the vertices when the surface normal is not normalised', () => {
+    // (0, 3, 4) has length 5: every vertex must carry (0, 0.6, 0.8) once turned back to z-up.
+    const gltf = encode([square('a', {}, 4_000_000, [0, 3, 4])]);
+    const [primitive] = decodePrimitives(gltf);
+    for (let vertex = 0; vertex < 4; vertex++) {
+      const normal = Array.from(primitive.normals.subarray(vertex * 3, vertex * 3 + 3));
+      expect(Math.hypot(normal[0], normal[1], normal[2])).toBeCloseTo(1, 6);
+      // glTF is y-up: ECEF (0, 0.6, 0.8) is stored as (x, z, -y).
+      expect(normal[0]).toBeCloseTo(0, 6);
+      expect(normal[1]).toBeCloseTo(0.8, 6);
+      expect(normal[2]).toBeCloseTo(-0.6, 6);
+    }
+    const ecef = Array.from(primitive.ecef);
+    expect(ecef[0]).toBeCloseTo(4_000_000, 3);
+    expect(ecef[7]).toBeCloseTo(600_010, 3);
+    expect(ecef[11]).toBeCloseTo(4_900_000, 3);
+  });
+});
