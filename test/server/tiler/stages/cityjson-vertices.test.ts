@@ -54,13 +54,14 @@ describe('CityJsonVertexStore', () => {
   it('switches to Float64 when a value is not a 32-bit integer, in memory and spilled', () => {
     for (const spillBytes of [1 << 30, 1]) {
       const store = new CityJsonVertexStore(true, spillBytes);
-      for (let index = 0; index < 40_000; index++) store.add(index, index + 1, index + 2);
+      // 100 000 vertices: three full pages (spilled in the second round) before the first non-integer.
+      for (let index = 0; index < VERTICES; index++) store.add(index, index + 1, index + 2);
       expect(store.integerStorage).toBe(true);
       store.add(0.5, 3e9, -1.25);
       expect(store.integerStorage).toBe(false);
-      expect(Array.from(store.lookup(40_000)!)).toEqual([0.5, 3e9, -1.25]);
-      expect(Array.from(store.lookup(39_999)!)).toEqual([39_999, 40_000, 40_001]);
-      expect(Array.from(store.lookup(12)!)).toEqual([12, 13, 14]);
+      expect(Array.from(store.lookup(VERTICES)!)).toEqual([0.5, 3e9, -1.25]);
+      for (const index of [0, 12, 32_767, 32_768, 65_535, 65_536, 98_303, 98_304, VERTICES - 1])
+        expect(Array.from(store.lookup(index)!)).toEqual([index, index + 1, index + 2]);
       store.close();
     }
   });

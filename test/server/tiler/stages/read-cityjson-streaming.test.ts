@@ -314,6 +314,14 @@ describe('readCityJson (streamed documents)', () => {
     expect((error as DataError).detail).toMatch(/unexpected end of file.*truncated/);
     expect((error as DataError).line).toBe(cut.split('\n').length);
     expect(records.map((record) => record.id)).toEqual(['building-0', 'building-1']);
+    // The same cut, gzipped and with the gzip stream itself cut (no trailer): the same error and the same objects.
+    const gzipped = path.join(temporary, 'truncated.city.json.gz');
+    const compressed = gzipSync(cut);
+    writeFileSync(gzipped, compressed.subarray(0, compressed.length - 8));
+    const fromGzip = await readFailing(gzipped);
+    expect(fromGzip.error).toBeInstanceOf(DataError);
+    expect((fromGzip.error as DataError).line).toBe(cut.split('\n').length);
+    expect(fromGzip.records.map((record) => record.id)).toEqual(['building-0', 'building-1']);
   });
 
   it('throws a DataError on the line of a mismatched bracket, a bad literal or a short vertex', async () => {
