@@ -469,6 +469,7 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
   let objectsStart: { offset: number; line: number } | undefined;
   let objectsIsObject = false;
   let truncation: DataError | undefined;
+  let insideObjects = false;
   try {
     const scanner = new JsonByteScanner(
       readDocumentBytes(file, gzip, 0, () => undefined),
@@ -486,7 +487,9 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
             }
             objectsStart = { offset: scanner.offset, line: scanner.line };
             objectsIsObject = true;
+            insideObjects = true;
             await scanner.forEachMember('"CityObjects"', () => scanner.scanValue(false, 'a city object'));
+            insideObjects = false;
           } else if (
             key === 'vertices' &&
             (await scanner.peek()) === 0x5b &&
@@ -503,7 +506,8 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
         });
       } catch (error) {
         // A file cut inside CityObjects after the vertices: convert the complete objects, then report the cut.
-        if (!(error instanceof JsonTruncatedError && objectsStart && store)) throw error;
+        // Only there: a cut elsewhere (say in vertices after the objects) leaves nothing complete to convert.
+        if (!(error instanceof JsonTruncatedError && insideObjects && store)) throw error;
         truncation = error;
       }
       if (!truncation && (await scanner.peek()) >= 0)
@@ -536,6 +540,8 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
     } finally {
       await objects.close();
     }
+    // Pass 2 stops at the same cut and throws there; this only guards against it ever reading further.
+    if (truncation) throw truncation;
     return result;
   } finally {
     store?.close();

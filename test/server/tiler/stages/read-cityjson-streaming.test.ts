@@ -324,6 +324,24 @@ describe('readCityJson (streamed documents)', () => {
     expect(fromGzip.records.map((record) => record.id)).toEqual(['building-0', 'building-1']);
   });
 
+  it('throws at the cut and emits nothing when the file ends inside vertices that follow the objects', async () => {
+    const text = JSON.stringify(boxCity(4), null, 2);
+    const objectsFirst = writeOrdered(
+      'objects-then-vertices.city.json',
+      JSON.parse(text) as Json,
+      ['CityObjects'],
+      2,
+    );
+    const full = readFileSync(objectsFirst, 'utf8');
+    const cut = full.slice(0, full.indexOf('"vertices"') + 40);
+    writeFileSync(objectsFirst, cut);
+    const { error, records } = await readFailing(objectsFirst);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).detail).toMatch(/truncated/);
+    expect((error as DataError).line).toBe(cut.split('\n').length);
+    expect(records).toEqual([]);
+  });
+
   it('throws a DataError on the line of a mismatched bracket, a bad literal or a short vertex', async () => {
     const write = (name: string, lines: string[]) => {
       const file = path.join(temporary, name);
