@@ -40,6 +40,16 @@ function isNameStart(code: number): boolean {
   );
 }
 
+const NAME_BYTE = 0;
+const NAME_END = 1;
+const NAME_DISALLOWED = 2;
+const NAME_COLON = 3;
+/** What each byte means inside a tag name: part of it, its end (">", "/", whitespace), disallowed, or the colon. */
+const TAG_NAME_BYTES = new Uint8Array(256);
+for (const code of [GT, SLASH, 32, 10, 13, 9]) TAG_NAME_BYTES[code] = NAME_END;
+for (const code of [LT, QUOTE, APOS, EQUALS]) TAG_NAME_BYTES[code] = NAME_DISALLOWED;
+TAG_NAME_BYTES[COLON] = NAME_COLON;
+
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, exponent) => 10 ** exponent);
 
 /** Whitespace-separated numbers parsed straight from bytes into `out`; false when a token is not a number. */
@@ -463,11 +473,14 @@ export class XmlTokenizer {
     let hash = 0;
     for (; cursor < length; cursor++) {
       const code = buffer[cursor];
-      if (code === GT || code === SLASH || isSpace(code)) break;
+      // One table lookup instead of eight comparisons for the (common) ordinary name byte.
+      const kind = TAG_NAME_BYTES[code];
+      if (kind !== NAME_BYTE) {
+        if (kind === NAME_END) break;
+        if (kind === NAME_DISALLOWED) this.fail('disallowed character in a tag name', cursor);
+        if (colon < 0) colon = cursor;
+      }
       hash = (Math.imul(hash, 31) + code) | 0;
-      if (code === COLON && colon < 0) colon = cursor;
-      if (code === LT || code === QUOTE || code === APOS || code === EQUALS)
-        this.fail('disallowed character in a tag name', cursor);
     }
     if (cursor >= length) return -1;
     const entry = this.intern(buffer, index + 1, cursor, colon, hash);

@@ -126,8 +126,15 @@ describe('xml-tokenizer', () => {
     expect(errorOf('').message).toMatch(/no root element/);
   });
 
+  it('returns the local name after the first colon, and the whole name when there is none', () => {
+    const opens = tokenize('<gml:a\n><b/><c:d:e\t/></gml:a>').filter((event) => event[0] === 'open');
+    expect(opens.map((event) => event[1])).toEqual(['a', 'b', 'd:e']);
+  });
+
   it('throws on malformed tags, attributes and text outside the root', () => {
     expect(errorOf('<a><1/></a>').message).toMatch(/start of a tag name/);
+    for (const bad of ['<a><b"c/></a>', "<a><b'c/></a>", '<a><b=c/></a>', '<a><b<c/></a>'])
+      expect(errorOf(bad).message).toMatch(/disallowed character in a tag name/);
     expect(errorOf('<a b=1/>').message).toMatch(/unquoted value/);
     expect(errorOf('<a b/>').message).toMatch(/without a value/);
     expect(errorOf('<a b="1"c="2"/>').message).toMatch(/no whitespace between attributes/);
