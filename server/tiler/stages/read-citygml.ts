@@ -59,6 +59,11 @@ const AGGREGATE_ELEMENTS = new Set([
   'CompositeSolid',
   'MultiGeometry',
 ]);
+/**
+ * THEMATIC_KINDS as a Map: looked up for every element outside polygons, and most names miss, which on a plain object
+ * walks the prototype chain (and would find Object.prototype's members).
+ */
+const THEMATIC = new Map<string, SurfaceKind>(Object.entries(THEMATIC_KINDS));
 const CLOSE_POLYGON = 1;
 const CLOSE_RING = 2;
 const CLOSE_COORDINATES = 3;
@@ -741,7 +746,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           else current.referencePoint = numbers.length >= 3 ? numbers : undefined;
         };
       }
-      const thematic = THEMATIC_KINDS[name];
+      const thematic = THEMATIC.get(name);
       if (thematic) {
         const savedKind = kind;
         kind = thematic;
