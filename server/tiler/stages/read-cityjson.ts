@@ -392,6 +392,8 @@ const SMALL_MEMBERS = new Set([
 ]);
 
 const READ_CHUNK_BYTES = 1 << 20;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
 
 /**
  * The document's uncompressed bytes from `start` on; `onBytes` gets the file (compressed) bytes read so far. A plain
@@ -477,11 +479,11 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
     );
     try {
       const first = await scanner.peek();
-      if (first !== 0x7b) throw notCityJson();
+      if (first !== OPEN_BRACE) throw notCityJson();
       try {
         await scanner.forEachMember('the document', async (key, line) => {
           if (key === 'CityObjects') {
-            if ((await scanner.peek()) !== 0x7b) {
+            if ((await scanner.peek()) !== OPEN_BRACE) {
               await scanner.scanValue(false, '"CityObjects"');
               return;
             }
@@ -492,7 +494,7 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
             insideObjects = false;
           } else if (
             key === 'vertices' &&
-            (await scanner.peek()) === 0x5b &&
+            (await scanner.peek()) === OPEN_BRACKET &&
             (members.type === undefined || members.type === 'CityJSON')
           ) {
             store?.close();
