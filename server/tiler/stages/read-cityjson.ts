@@ -1,7 +1,7 @@
 // Stage: read CityJSON 1.1/2.0 documents (streamed with a byte scanner, optionally gzipped) and CityJSONSeq /
 // CityJSONFeature lines (streamed line by line), applying `transform`, choosing one LOD per object, keeping semantics
 // and materials.
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -474,7 +474,8 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
   let insideObjects = false;
   try {
     const scanner = new JsonByteScanner(
-      readDocumentBytes(file, gzip, 0, () => undefined),
+      // Progress: the file is read twice, so each pass counts for half of its bytes.
+      readDocumentBytes(file, gzip, 0, (bytes) => options.onBytes?.(Math.floor(bytes / 2))),
       file,
     );
     try {
@@ -528,8 +529,11 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
       objects: 0,
     };
     const start = objectsStart!;
+    const fileSize = statSync(file).size;
     const objects = new JsonByteScanner(
-      readDocumentBytes(file, gzip, start.offset, (bytes) => options.onBytes?.(bytes)),
+      readDocumentBytes(file, gzip, start.offset, (bytes) =>
+        options.onBytes?.(Math.floor(fileSize / 2 + bytes / 2)),
+      ),
       file,
       start.line,
       start.offset,
