@@ -161,15 +161,6 @@ function isConvex(flat: Float64Array, count: number): boolean {
 }
 const MINIMUM_THINNESS = 1e-6;
 
-let planeScratch = new Float64Array(1024);
-
-/** A view of `length` values of the shared scratch array, grown when needed; valid until the next call. */
-function planeCoordinates(length: number): Float64Array {
-  if (planeScratch.length < length)
-    planeScratch = new Float64Array(Math.max(length, planeScratch.length * 2));
-  return planeScratch.subarray(0, length);
-}
-
 /**
  * Places and triangulates one object. Polygons that cannot be triangulated are reported through `onWarning`.
  * @returns undefined when no polygon of the object is usable.
@@ -207,22 +198,13 @@ export function triangulateObject(
     }
   };
 
-  // One array for the ECEF coordinates of every ring of the object, each ring a view of it: typed arrays over 64 bytes
-  // get a backing store of their own outside the heap (a malloc, freed only by a later GC), too costly per ring.
-  let coordinateCount = 0;
-  for (const polygon of record.polygons)
-    for (const ring of polygon.rings) coordinateCount += Math.floor(ring.length / 3) * 3;
-  const coordinates = new Float64Array(coordinateCount);
-  let coordinateCursor = 0;
-
   for (const polygon of record.polygons) {
     const rings: Float64Array[] = [];
     let bad = false;
     for (let ringIndex = 0; ringIndex < polygon.rings.length; ringIndex++) {
       const source = polygon.rings[ringIndex];
       const count = Math.floor(source.length / 3);
-      const ecef = coordinates.subarray(coordinateCursor, coordinateCursor + count * 3);
-      coordinateCursor += count * 3;
+      const ecef = new Float64Array(count * 3);
       for (let vertex = 0; vertex < count; vertex++) {
         const x = source[vertex * 3];
         const y = source[vertex * 3 + 1];
@@ -266,14 +248,7 @@ export function triangulateObject(
     const material = surface.uvs
       ? materials.internTexture(polygon.texture!.image)
       : materials.intern(polygon.kind, polygon.color);
-    // A literal, not `{ ...surface, material }`: spreading costs several times more, once per polygon.
-    surfaces.push({
-      positions: surface.positions,
-      normal: surface.normal,
-      indices: surface.indices,
-      uvs: surface.uvs,
-      material,
-    });
+    surfaces.push({ ...surface, material });
     vertexCount += surface.positions.length / 3;
     triangleCount += surface.indices.length / 3;
   }
@@ -372,8 +347,7 @@ export function triangulatePolygon(
   }
   let total = 0;
   for (const ring of kept) total += ring.length / 3;
-  // The plane coordinates live only during this call: a view of a shared scratch array (see planeScratch).
-  const flat = planeCoordinates(total * 2);
+  const flat = new Float64Array(total * 2);
   // A single ring (most polygons) is used as it is; rings with holes are concatenated.
   const single = kept.length === 1;
   const positions = single ? exterior : new Float64Array(total * 3);
