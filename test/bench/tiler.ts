@@ -2,7 +2,7 @@
 // its own child process under /usr/bin/time -v: wall time, CPU time, peak RSS, output size and the ratios.
 // Prints figures, never fails on timing. Sizes: BENCH_TILER_SIZES (default 1000,5000,20000 with the peer; the peer
 // needs ~2 min and ~2.6 GB at 20,000) and BENCH_TILER_PLAZA_ONLY_SIZES (default 100000; Plaza alone, for memory
-// flatness). Plaza runs twice per input: as `npm run tiles` does (worker threads from 12 MB) and with --workers 1.
+// flatness). Plaza runs twice per input: as `npm run tiles` does (worker threads from 32 MB on 4+ cores, 256 MB on fewer) and with --workers 1.
 // Peer runs stop after 300 s.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   const demoRss: Array<{ label: string; megabytes: number }> = [];
   for (const input of inputs) {
     const megabytes = statSync(input.file).size / 1e6;
-    // What `npm run tiles` runs: the bundled CLI, worker threads by default (one per core from 12 MB of input).
+    // What `npm run tiles` runs: the bundled CLI, worker threads by default for large inputs (see parallelMinimumBytes).
     const plazaCommand = (extra: string[]) => [
       'node',
       'server/tiler/bin.mjs',
