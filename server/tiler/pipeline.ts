@@ -250,21 +250,23 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       }
       const range = unit.range;
       const headerNewlines = range?.headerNewlines ?? 0;
+      // Lines of a part's repeated header stay; the part's own lines move by the lines before it in the file (a whole
+      // file and a file's first part have neither).
       const mapLine = (line: number | undefined) =>
-        line === undefined || !range || unit.range!.start === 0 || line <= headerNewlines
-          ? line
-          : line - headerNewlines + linesBefore;
-      for (const warning of result.warnings) {
+        line === undefined || line <= headerNewlines ? line : line - headerNewlines + linesBefore;
+      const report = (warning: ConversionWarning) => {
         const mapped = { ...warning, line: mapLine(warning.line) };
         if (mapped.line === undefined) delete mapped.line;
-        // The same CRS problem is reported once per file, not once per part.
-        if (/Pass --crs/.test(mapped.message)) {
-          const key = `${mapped.file}\n${mapped.message}`;
-          if (crsProblems.has(key)) continue;
-          crsProblems.add(key);
-        }
         warn(mapped);
+      };
+      // The same CRS problem is reported once per file, not once per part.
+      for (const problem of result.crsProblems) {
+        const key = `${problem.file}\n${problem.message}`;
+        if (crsProblems.has(key)) continue;
+        crsProblems.add(key);
+        report(problem);
       }
+      result.warnings.forEach(report);
       warningCount += result.warningCount - result.warnings.length;
       const unitEntries = FeatureIndex.fromData(result.entries);
       for (let position = 0; position < unitEntries.length; position++) {

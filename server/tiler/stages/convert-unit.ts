@@ -46,6 +46,11 @@ export interface UnitResult {
   entries: FeatureIndexData;
   warnings: ConversionWarning[];
   warningCount: number;
+  /**
+   * CRS problems (objects skipped until `--crs` is given), the first of each kind: kept apart from `warnings` so that
+   * a file cut into parts reports each once.
+   */
+  crsProblems: ConversionWarning[];
   crs: string[];
   vertical: string[];
   schema: SchemaSnapshot;
@@ -69,7 +74,8 @@ export interface UnitWorkspace {
   overrideCrs?: TilerCrs;
 }
 
-function isJsonFile(file: string): boolean {
+/** True for CityJSON inputs (by name: `.json`, `.jsonl`, possibly gzipped); everything else is read as CityGML. */
+export function isJsonFile(file: string): boolean {
   return /\.(json|jsonl)(\.gz)?$/i.test(file);
 }
 
@@ -100,7 +106,7 @@ export async function convertUnit(
   };
   const crsUsed = new Set<string>();
   const verticalUsed = new Set<string>();
-  const reportedCrsProblems = new Set<string>();
+  const crsProblems = new Map<string, ConversionWarning>();
   let bytes = 0;
 
   const placementOf = (record: CityObjectRecord) => {
@@ -131,14 +137,12 @@ export async function convertUnit(
   const onObject = (record: CityObjectRecord) => {
     const placement = placementOf(record);
     if (placement instanceof CrsResolutionError) {
-      if (!reportedCrsProblems.has(placement.message)) {
-        reportedCrsProblems.add(placement.message);
-        warn({
+      if (!crsProblems.has(placement.message))
+        crsProblems.set(placement.message, {
           file,
           line: record.line,
           message: `${placement.message}; objects skipped. Pass --crs <EPSG code | proj4 string> to place them`,
         });
-      }
       return;
     }
     const object = triangulateObject(record, placement.transform, { offset: heightOffset }, materials, warn);
@@ -185,6 +189,7 @@ export async function convertUnit(
     entries: entries.toData(),
     warnings,
     warningCount,
+    crsProblems: [...crsProblems.values()],
     crs: [...crsUsed],
     vertical: [...verticalUsed],
     schema: schema.snapshot(),

@@ -156,10 +156,6 @@ export class SpillReader {
     this.descriptors = paths.map((file) => openSync(file, 'r'));
   }
 
-  read(entry: FeatureIndexEntry): TriangulatedObject {
-    return decodeObject(readEntryBytes(this.descriptors[entry.store], this.paths[entry.store], entry), entry);
-  }
-
   /** Reads several objects into one buffer (one allocation per tile rather than one per object). */
   readAll(entries: FeatureIndexEntry[]): TriangulatedObject[] {
     let total = 0;

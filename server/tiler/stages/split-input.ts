@@ -4,6 +4,7 @@
 // close tag. A part that cannot stand alone (a reference into another part, a cut in the wrong place) is detected by
 // the reader and the file is then converted whole, so cutting never changes the result.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { isJsonFile } from './convert-unit';
 import type { ConversionUnit } from './convert-unit';
 import { isGzipFile } from './open-input';
 import { fileContainsText } from './read-citygml-textures';
@@ -107,7 +108,7 @@ async function cutsOf(
 export async function planUnits(files: string[], options: PlanOptions): Promise<ConversionUnit[]> {
   const units: ConversionUnit[] = [];
   for (const [fileIndex, file] of files.entries()) {
-    const isXml = !/\.(json|jsonl)(\.gz)?$/i.test(file);
+    const isXml = !isJsonFile(file);
     const size = statSync(file).size;
     const plan = isXml ? await cutsOf(file, size, options).catch(() => undefined) : undefined;
     if (!plan) {

@@ -202,6 +202,20 @@ describe('tiler parallel conversion', () => {
     expect(parallel.warnings).toEqual(sequential.warnings);
   });
 
+  it('reports a CRS problem once per file, not once per part', async () => {
+    const file = path.join(temporary, 'no-crs.gml');
+    writeFileSync(file, gridCity({ count: 900 }).replace(' srsName="EPSG:25832"', ''));
+    const error = await convertCityModels({
+      inputs: [file],
+      outDirectory: path.join(temporary, 'no-crs'),
+      workers: 2,
+      partBytes: 64 << 10,
+    }).catch((caught: unknown) => caught as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/nothing usable was converted/);
+    expect((error as Error).message.match(/declares no CRS/g)).toHaveLength(1);
+  });
+
   it('accepts --workers n ≥ 1 on the command line and refuses anything else', () => {
     expect(parseTilerArguments(['a.gml', '--out', 'o', '--workers', '3']).options.workers).toBe(3);
     expect(parseTilerArguments(['a.gml', '--out', 'o']).options.workers).toBeUndefined();
