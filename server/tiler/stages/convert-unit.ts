@@ -24,6 +24,8 @@ export interface ConversionUnit {
   file: string;
   /** Index of the file in the input list. */
   fileIndex: number;
+  /** True when planning found appearances in this CityGML file (so the reader does not scan it again). */
+  hasAppearances?: boolean;
   /** Set when the unit is a part of a large CityGML file. */
   range?: ByteRange & {
     /** Newlines in `header`: the header's lines are repeated before the range's first line. */
@@ -174,6 +176,7 @@ export async function convertUnit(
         onWarning: warn,
         onBytes,
         range: unit.range,
+        hasAppearances: unit.hasAppearances,
       });
       documentLines = read.lines;
       if (unit.range && read.unresolved > 0) incomplete = true;

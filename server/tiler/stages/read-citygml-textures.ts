@@ -55,6 +55,11 @@ export async function fileContainsText(file: string, needle: string | string[]):
   }
 }
 
+/** True when a CityGML file has global appearances (textures, or appearance members resolved across the file). */
+export function fileHasAppearances(file: string): Promise<boolean> {
+  return fileContainsText(file, ['ParameterizedTexture', 'appearanceMember']);
+}
+
 /**
  * Reads every X3DMaterial and ParameterizedTexture of a CityGML file. Images are resolved beside the file; a missing image or a format
  * other than JPEG/PNG is reported once and its polygons keep their colours.

@@ -8,7 +8,7 @@ import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind
 import { readByteChunks, readRangeChunks } from './open-input';
 import type { ByteRange } from './open-input';
 import { XmlSyntaxError, XmlTokenizer } from './xml-tokenizer';
-import { fileContainsText, readCityGmlAppearances } from './read-citygml-textures';
+import { fileHasAppearances, readCityGmlAppearances } from './read-citygml-textures';
 import type { PolygonTexture } from './read-citygml-textures';
 
 /** Options of {@link readCityGml}. */
@@ -26,6 +26,8 @@ export interface CityGmlReadOptions {
    * `unresolved` (they may resolve elsewhere in the file; the caller then converts the file as a whole).
    */
   range?: ByteRange;
+  /** Whether the file has appearances, when the caller already scanned it (else the reader scans it). */
+  hasAppearances?: boolean;
 }
 
 /** What the reader learned about the file as a whole. */
@@ -194,10 +196,9 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const pending: MemberGroup[] = [];
   const wanted = new Set<string>();
   // Appearances usually follow the objects, so textures are collected first, and only when the file has any.
-  const appearances =
-    !range && (await fileContainsText(file, ['ParameterizedTexture', 'appearanceMember']).catch(() => false))
-      ? await readCityGmlAppearances(file, options.onWarning)
-      : undefined;
+  const hasAppearances =
+    !range && (options.hasAppearances ?? (await fileHasAppearances(file).catch(() => false)));
+  const appearances = hasAppearances ? await readCityGmlAppearances(file, options.onWarning) : undefined;
   const textures = appearances?.textures;
   const globalMaterials = appearances?.materials ?? new Map<string, Rgba>();
   const templates = new Map<string, ParsedPolygon[]>();

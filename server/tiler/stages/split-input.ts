@@ -7,7 +7,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isJsonFile } from './convert-unit';
 import type { ConversionUnit } from './convert-unit';
 import { isGzipFile } from './open-input';
-import { fileContainsText } from './read-citygml-textures';
+import { fileHasAppearances } from './read-citygml-textures';
 
 /** Options of {@link planUnits}. */
 export interface PlanOptions {
@@ -53,16 +53,19 @@ function countNewlines(bytes: Uint8Array): number {
   return count;
 }
 
-/** Cut points (byte offsets of member start tags) near each multiple of `partBytes`, or [] when the file stays whole. */
+/**
+ * Cut points (byte offsets of member start tags) near each multiple of `partBytes`; undefined when the file stays
+ * whole, `{ appearances: true }` when it stays whole because it has appearances (the reader need not scan for them).
+ */
 async function cutsOf(
   file: string,
   size: number,
   options: PlanOptions,
-): Promise<{ cuts: number[]; header: Buffer; footer: Buffer } | undefined> {
+): Promise<{ cuts: number[]; header: Buffer; footer: Buffer } | { appearances: true } | undefined> {
   if (size < options.partBytes * 2) return undefined;
   if (await isGzipFile(file)) return undefined;
   // Appearances are resolved across the whole file (textures often follow the objects): such files stay whole.
-  if (await fileContainsText(file, ['ParameterizedTexture', 'appearanceMember'])) return undefined;
+  if (await fileHasAppearances(file)) return { appearances: true };
   const descriptor = openSync(file, 'r');
   try {
     const head = readBytes(descriptor, 0, Math.min(size, HEADER_SEARCH_BYTES));
@@ -111,8 +114,8 @@ export async function planUnits(files: string[], options: PlanOptions): Promise<
     const isXml = !isJsonFile(file);
     const size = statSync(file).size;
     const plan = isXml ? await cutsOf(file, size, options).catch(() => undefined) : undefined;
-    if (!plan) {
-      units.push({ index: units.length, file, fileIndex });
+    if (!plan || 'appearances' in plan) {
+      units.push({ index: units.length, file, fileIndex, ...(plan ? { hasAppearances: true } : {}) });
       continue;
     }
     const headerNewlines = countNewlines(plan.header);

@@ -95,6 +95,8 @@ describe('tiler parallel conversion', () => {
       [1, undefined],
       [2, undefined],
     ]);
+    // What planning found out is handed on, so the reader does not scan the textured file again.
+    expect(whole.map((unit) => unit.hasAppearances)).toEqual([undefined, true, undefined]);
   });
 
   it('writes byte-identical tiles, tileset and id index with two workers and with one', async () => {
