@@ -398,54 +398,58 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       return value;
     };
 
+    /**
+     * Keeps whole points: numbers parsed straight into `current` from `before` on (3D), or from `numbers` (any other
+     * dimension); on a bad count the points of this element are dropped. @returns whether the list was well formed.
+     */
+    const keepPoints = (
+      current: number[],
+      ok: boolean,
+      numbers: number[] | undefined,
+      before: number,
+    ): boolean => {
+      if (numbers === undefined) {
+        if (ok && (current.length - before) % 3 !== 0) ok = false;
+        if (!ok) current.length = before;
+      } else {
+        if (ok && numbers.length % coordinates.dimension !== 0) ok = false;
+        appendPoints(numbers, coordinates.dimension, current);
+      }
+      return ok;
+    };
     const closeCoordinates = () => {
       const current = ring;
       const captured = parser.captureNumbers;
+      let ok = true;
       if (captured !== undefined) {
         // posList/pos: the tokenizer parsed the numbers from the bytes.
         parser.captureNumbers = undefined;
         if (!current) return;
-        let ok = parser.numbersOk;
-        if (captured === current) {
-          if (ok && (current.length - coordinates.before) % 3 !== 0) ok = false;
-          if (!ok) current.length = coordinates.before;
-        } else {
-          if (ok && captured.length % coordinates.dimension !== 0) ok = false;
-          appendPoints(captured, coordinates.dimension, current);
-        }
-        if (!ok && !collectOnly) {
-          options.onWarning({
-            file,
-            line: coordinates.line,
-            message: `gml:${coordinates.name} holds text that is not a list of ${coordinates.dimension}D coordinates`,
-          });
-        }
-        return;
-      }
-      const value = takeText();
-      if (!current) return;
-      let ok = true;
-      if (coordinates.name === 'coordinates') {
-        const { tupleSeparator, coordinateSeparator, decimal } = coordinates;
-        for (const tuple of value.trim().split(tupleSeparator === ' ' ? /\s+/ : tupleSeparator)) {
-          const parts = tuple
-            .split(coordinateSeparator)
-            .map((part) => +(decimal === '.' ? part : part.replace(decimal, '.')));
-          if (parts.some(Number.isNaN)) ok = false;
-          else appendPoints(parts, parts.length === 2 ? 2 : 3, current);
-        }
+        ok = keepPoints(
+          current,
+          parser.numbersOk,
+          captured === current ? undefined : captured,
+          coordinates.before,
+        );
       } else {
-        if (coordinates.dimension === 3) {
+        const value = takeText();
+        if (!current) return;
+        if (coordinates.name === 'coordinates') {
+          const { tupleSeparator, coordinateSeparator, decimal } = coordinates;
+          for (const tuple of value.trim().split(tupleSeparator === ' ' ? /\s+/ : tupleSeparator)) {
+            const parts = tuple
+              .split(coordinateSeparator)
+              .map((part) => +(decimal === '.' ? part : part.replace(decimal, '.')));
+            if (parts.some(Number.isNaN)) ok = false;
+            else appendPoints(parts, parts.length === 2 ? 2 : 3, current);
+          }
+        } else if (coordinates.dimension === 3) {
           // The common case parses straight into the ring.
           const before = current.length;
-          ok = parseNumbers(value, current);
-          if (ok && (current.length - before) % 3 !== 0) ok = false;
-          if (!ok) current.length = before;
+          ok = keepPoints(current, parseNumbers(value, current), undefined, before);
         } else {
           const numbers: number[] = [];
-          ok = parseNumbers(value, numbers);
-          if (ok && numbers.length % coordinates.dimension !== 0) ok = false;
-          appendPoints(numbers, coordinates.dimension, current);
+          ok = keepPoints(current, parseNumbers(value, numbers), numbers, 0);
         }
       }
       if (!ok && !collectOnly) {
