@@ -21,14 +21,8 @@ export async function* readTextChunks(
   file: string,
   onBytes: (bytes: number) => void,
 ): AsyncGenerator<string> {
-  const gzip = await isGzipFile(file);
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const source = gzip ? raw.pipe(createGunzip()) : raw;
-  if (gzip) raw.on('error', (error) => source.destroy(error));
   const decoder = new StringDecoder('utf8');
-  // Pull with backpressure (no 'data' listener, which would switch the stream to flowing mode and buffer the file).
-  for await (const chunk of source as AsyncIterable<Buffer>) {
-    onBytes(raw.bytesRead);
+  for await (const chunk of readByteChunks(file, onBytes)) {
     const text = decoder.write(chunk);
     if (text.length > 0) yield text;
   }
@@ -45,6 +39,7 @@ export async function* readByteChunks(
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   const source = gzip ? raw.pipe(createGunzip()) : raw;
   if (gzip) raw.on('error', (error) => source.destroy(error));
+  // Pull with backpressure (no 'data' listener, which would switch the stream to flowing mode and buffer the file).
   for await (const chunk of source as AsyncIterable<Buffer>) {
     onBytes(raw.bytesRead);
     yield chunk;
