@@ -4,10 +4,10 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../../../server/tiler/errors';
-import type { ConversionWarning } from '../../../../server/tiler/errors';
 import type { CityObjectRecord } from '../../../../server/tiler/model';
 import { readCityGml } from '../../../../server/tiler/stages/read-citygml';
 import type { CityGmlReadOptions } from '../../../../server/tiler/stages/read-citygml';
+import { readRecords } from '../helpers/read-records';
 
 const FIXTURES = path.resolve('test', 'fixtures', 'tiler');
 const SHARED = path.resolve('..', 'shared', 'data', 'citygml');
@@ -16,16 +16,8 @@ const temporary = mkdtempSync(path.join(tmpdir(), 'plaza-read-citygml-'));
 
 afterAll(() => rmSync(temporary, { recursive: true, force: true }));
 
-async function read(file: string, options: Partial<CityGmlReadOptions> = {}) {
-  const records: CityObjectRecord[] = [];
-  const warnings: ConversionWarning[] = [];
-  const result = await readCityGml(file, {
-    onObject: (record) => records.push(record),
-    onWarning: (warning) => warnings.push(warning),
-    ...options,
-  });
-  return { records, warnings, result, byId: new Map(records.map((record) => [record.id, record])) };
-}
+const read = (file: string, options: Partial<CityGmlReadOptions> = {}) =>
+  readRecords(readCityGml, file, options);
 
 describe('readCityGml', () => {
   it('returns xlinked surfaces with and without "#", including a target defined in a later member', async () => {

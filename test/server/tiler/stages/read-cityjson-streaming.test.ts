@@ -4,11 +4,11 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../../../server/tiler/errors';
-import type { ConversionWarning } from '../../../../server/tiler/errors';
 import { THEMATIC_KINDS, defaultKindOf } from '../../../../server/tiler/model';
 import type { CityObjectRecord } from '../../../../server/tiler/model';
 import { readCityJson } from '../../../../server/tiler/stages/read-cityjson';
 import type { CityJsonReadOptions } from '../../../../server/tiler/stages/read-cityjson';
+import { readRecords } from '../helpers/read-records';
 
 const SHARED = path.resolve('..', 'shared', 'data', 'cityjson');
 const DELFT = path.join(SHARED, 'delft_cityjson2.0_EPSG7415.city.json');
@@ -18,16 +18,8 @@ afterAll(() => rmSync(temporary, { recursive: true, force: true }));
 
 type Json = Record<string, unknown>;
 
-async function read(file: string, options: Partial<CityJsonReadOptions> = {}) {
-  const records: CityObjectRecord[] = [];
-  const warnings: ConversionWarning[] = [];
-  const result = await readCityJson(file, {
-    onObject: (record) => records.push(record),
-    onWarning: (warning) => warnings.push(warning),
-    ...options,
-  });
-  return { records, warnings, result };
-}
+const read = (file: string, options: Partial<CityJsonReadOptions> = {}) =>
+  readRecords(readCityJson, file, options);
 
 /** Reads until the reader throws; returns the error and what was emitted before. */
 async function readFailing(file: string) {

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../../../server/tiler/errors';
-import type { ConversionWarning } from '../../../../server/tiler/errors';
-import type { CityObjectRecord } from '../../../../server/tiler/model';
 import { readCityJson } from '../../../../server/tiler/stages/read-cityjson';
 import type { CityJsonReadOptions } from '../../../../server/tiler/stages/read-cityjson';
+import { readRecords } from '../helpers/read-records';
 
 const FIXTURES = path.resolve('test', 'fixtures', 'tiler');
 const SHARED = path.resolve('..', 'shared', 'data', 'cityjson');
@@ -14,16 +13,8 @@ const temporary = mkdtempSync(path.join(tmpdir(), 'plaza-read-cityjson-'));
 
 afterAll(() => rmSync(temporary, { recursive: true, force: true }));
 
-async function read(file: string, options: Partial<CityJsonReadOptions> = {}) {
-  const records: CityObjectRecord[] = [];
-  const warnings: ConversionWarning[] = [];
-  const result = await readCityJson(file, {
-    onObject: (record) => records.push(record),
-    onWarning: (warning) => warnings.push(warning),
-    ...options,
-  });
-  return { records, warnings, result, byId: new Map(records.map((record) => [record.id, record])) };
-}
+const read = (file: string, options: Partial<CityJsonReadOptions> = {}) =>
+  readRecords(readCityJson, file, options);
 
 describe('readCityJson', () => {
   it('returns transformed coordinates, semantics and materials of the highest LOD', async () => {
