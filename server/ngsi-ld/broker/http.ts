@@ -84,14 +84,6 @@ export function readParameters(
   return parameters;
 }
 
-/** Splits a comma-separated parameter into trimmed, non-empty items. */
-export function splitList(value: string | undefined, name: string): string[] | undefined {
-  if (value === undefined) return undefined;
-  const items = value.split(',').map((item) => item.trim());
-  if (items.some((item) => item === '')) throw badRequestData(`${name} '${value}' has an empty item`);
-  return items;
-}
-
 /** The response representations a client accepts, in order of preference. */
 export type ResponseMedia = 'application/json' | 'application/ld+json' | 'application/geo+json';
 

@@ -2,17 +2,15 @@
 // discovery, subscriptions and temporal queries. Handlers translate HTTP into EntityService/SubscriptionService calls.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Geometry } from 'geojson';
 import { ApiError, sendProblem, toProblem } from '../../http/errors';
 import type { ContextResolver, NgsiLdContext } from '../context';
 import { checkEntityId, expandTypes, readEntityInput, type StoredAttribute } from '../entity';
 import type { EntityService } from '../entities';
-import { compileQuery } from '../entity-query';
+import { buildEntityFilter, splitList, type EntitySelector } from '../entity-query';
 import { badRequestData, errorTypeUri, invalidRequest, ngsiLdError, resourceNotFound } from '../errors';
 import { brokerProfile, type BrokerProfile } from '../profiles';
-import { geoFilterBox, matchesGeoQuery, parseGeoQuery, type GeoQueryInput } from '../geo-query';
+import type { GeoQueryInput } from '../geo-query';
 import { renderEntity, renderFeature, type EntityFormat, type RenderOptions } from '../render';
-import type { EntityFilter } from '../store';
 import type { SubscriptionService } from '../subscriptions';
 import {
   parseTemporalQuery,
@@ -20,14 +18,7 @@ import {
   requireTemporalEntity,
   temporalEntityIds,
 } from '../temporal';
-import {
-  negotiate,
-  readBrokerRequest,
-  readParameters,
-  sendCompacted,
-  splitList,
-  type BrokerRequest,
-} from './http';
+import { negotiate, readBrokerRequest, readParameters, sendCompacted, type BrokerRequest } from './http';
 
 /** What the routes need. */
 export interface BrokerRoutesOptions {
@@ -736,53 +727,18 @@ export async function registerBrokerRoutes(
     checkProfileParameters({ ...parameters, georel: selection.geo.georel as string | undefined });
     const { limit, offset, count } = readPage(parameters, { ...options, limitError: profile.limitError });
     const render = readRenderOptions({ ...parameters, attrs: selection.attrs }, context, media);
-    const geoQuery = parseGeoQuery(selection.geo, context);
-    const filter: EntityFilter = {};
-    if (selection.ids) filter.ids = selection.ids.map((id) => checkEntityId(id, 'id'));
-    if (selection.idPattern !== undefined) {
-      try {
-        filter.idPattern = new RegExp(selection.idPattern);
-      } catch {
-        throw badRequestData(`idPattern '${selection.idPattern}' is not a regular expression`);
-      }
-    }
-    if (selection.type !== undefined) filter.types = expandTypes(splitList(selection.type, 'type'), context);
-    if (render.attributes && selection.attrs !== undefined) filter.attributes = [...render.attributes];
-    if (selection.q !== undefined) filter.test = compileQuery(selection.q, context).test;
-    if (selection.selectors) {
-      const selectors = selection.selectors.map((selector, index) => {
-        if (selector.type === undefined) throw badRequestData(`entities[${index}] needs a type`);
-        let idPattern: RegExp | undefined;
-        try {
-          idPattern = selector.idPattern === undefined ? undefined : new RegExp(selector.idPattern);
-        } catch {
-          throw badRequestData(
-            `entities[${index}].idPattern '${selector.idPattern}' is not a regular expression`,
-          );
-        }
-        return {
-          types: expandTypes(splitList(selector.type, `entities[${index}].type`), context),
-          id: selector.id === undefined ? undefined : checkEntityId(selector.id, `entities[${index}].id`),
-          idPattern,
-        };
-      });
-      const query = filter.test;
-      filter.test = (entity) =>
-        selectors.some(
-          (selector) =>
-            selector.types.some((type) => entity.types.includes(type)) &&
-            (selector.id === undefined || selector.id === entity.id) &&
-            (selector.idPattern === undefined || selector.idPattern.test(entity.id)),
-        ) &&
-        (query === undefined || query(entity));
-    }
-    if (geoQuery) {
-      filter.geo = {
-        attribute: geoQuery.geoproperty,
-        box: geoFilterBox(geoQuery),
-        test: (geometry: Geometry) => matchesGeoQuery(geoQuery, geometry),
-      };
-    }
+    const filter = buildEntityFilter(
+      {
+        ids: selection.ids,
+        idPattern: selection.idPattern,
+        types: selection.type !== undefined ? splitList(selection.type, 'type') : undefined,
+        attributes: render.attributes && selection.attrs !== undefined ? [...render.attributes] : undefined,
+        q: selection.q,
+        geo: selection.geo,
+        selectors: selection.selectors,
+      },
+      context,
+    );
     const local = parameters.local === 'true';
     if (
       !filter.ids &&
@@ -844,13 +800,6 @@ function rejectUnsupported(parameters: Record<string, string | undefined>): void
       );
     }
   }
-}
-
-/** One `entities` member of a Query body. */
-interface EntitySelector {
-  type?: string;
-  id?: string;
-  idPattern?: string;
 }
 
 function unique<T>(value: T, index: number, all: T[]): boolean {
