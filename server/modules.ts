@@ -11,9 +11,16 @@ import { createFacadeModule } from './facade';
 export async function selectModules(config: PlazaConfig): Promise<PlazaModule[]> {
   const modules: PlazaModule[] = [];
   // The embedded NGSI-LD broker serves /ngsi-ld/v1 unless an external broker is configured.
-  if (!config.ngsiLd.url) modules.push(createNgsiLdBrokerModule(config));
-  // OGC API Features and 3D GeoVolumes at /ogc (also /collections, /conformance, /api).
-  modules.push(createOgcModule(config));
+  const broker = config.ngsiLd.url ? undefined : createNgsiLdBrokerModule(config);
+  if (broker) modules.push(broker);
+  // OGC API Features and 3D GeoVolumes at /ogc (also /collections, /conformance, /api). Over the embedded broker its
+  // NGSI-LD collections read the store in process, unless a compatibility profile asks to behave like another broker
+  // (its quirks are in the HTTP answers, so the reads go over HTTP then).
+  modules.push(
+    createOgcModule(config, {
+      embeddedBroker: broker && config.broker.profile === 'standard' ? () => broker.services() : undefined,
+    }),
+  );
   // The live relay (/live Server-Sent Events, /links) over the same broker.
   modules.push(createLiveModule(config));
   // The read-only NGSI-LD facade over the OGC collections at /ngsi-ld/facade/v1.

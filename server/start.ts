@@ -3,6 +3,7 @@ import { mkdirSync, accessSync, constants } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { PlazaConfig } from './config';
 import { createApp } from './http/app';
+import type { PlazaModule } from './http/module';
 import { selectModules } from './modules';
 
 /** A start-up failure a person can act on: printed as one line, exit code 1. */
@@ -30,6 +31,8 @@ export function ensureDataDirectory(directory: string): void {
 export interface RunningPlaza {
   app: FastifyInstance;
   url: string;
+  /** The mounted subsystems, in mounting order. */
+  modules: PlazaModule[];
   close(): Promise<void>;
 }
 
@@ -66,5 +69,5 @@ export async function startPlaza(
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   for (const module of modules) await module.start?.(url);
-  return { app, url, close: () => app.close() };
+  return { app, url, modules, close: () => app.close() };
 }

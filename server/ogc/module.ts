@@ -8,6 +8,7 @@ import { createProvider } from '../providers/registry';
 import { CollectionCatalog } from './catalog';
 import { loadCollectionsConfig, type CollectionsConfig } from './collections-config';
 import { NgsiLdProvider, listNgsiLdTypes } from '../providers/ngsi-ld';
+import type { EmbeddedBrokerServices } from '../ngsi-ld/broker/in-process';
 import { createCql2FilterEngine } from './filter';
 import { discoverTilesets } from './tilesets';
 import { OgcService, OGC_BASE_PATH, type FilterEngine } from './service';
@@ -16,6 +17,11 @@ import { OgcService, OGC_BASE_PATH, type FilterEngine } from './service';
 export interface OgcModuleOptions {
   /** The CQL2 filter engine (default server/cql2's); false serves no `filter` parameter. */
   filterEngine?: FilterEngine | false;
+  /**
+   * The embedded broker's services when Plaza runs the broker itself (NGSI_LD_URL unset): NGSI-LD collections then
+   * read its store in process instead of over loopback HTTP.
+   */
+  embeddedBroker?: () => EmbeddedBrokerServices | undefined;
 }
 
 /** How often the NGSI-LD entity types are listed again (new types become collections). */
@@ -26,12 +32,14 @@ const NGSI_LD_LOOKUP_MS = 1_000;
 /**
  * Builds the catalog a configuration asks for (NGSI-LD types are added later, by {@link addNgsiLdTypes}).
  * @param brokerUrl - the NGSI-LD broker's base URL once known (the embedded one is known only after listening)
+ * @param embeddedBroker - the embedded broker's services, when `brokerUrl` is Plaza's own broker
  * @throws CollectionsConfigError, or Error when a source cannot open
  */
 export async function buildCatalog(
   config: PlazaConfig,
   collectionsConfig: CollectionsConfig,
   brokerUrl: () => string | undefined,
+  embeddedBroker?: () => EmbeddedBrokerServices | undefined,
 ): Promise<CollectionCatalog> {
   const catalog = new CollectionCatalog();
   try {
@@ -60,6 +68,7 @@ export async function buildCatalog(
           token: config.ngsiLd.token,
           apiKey: config.ngsiLd.apiKey,
           apiKeyHeader: config.ngsiLd.apiKeyHeader,
+          inProcess: embeddedBroker,
         },
       });
       catalog.add({
@@ -96,9 +105,11 @@ export async function addNgsiLdTypes(
   catalog: CollectionCatalog,
   config: PlazaConfig,
   brokerUrl: string,
+  embeddedBroker?: () => EmbeddedBrokerServices | undefined,
 ): Promise<number> {
   const connection = {
     brokerUrl,
+    inProcess: embeddedBroker,
     tenant: config.ngsiLd.tenant,
     context: config.ngsiLd.context,
     token: config.ngsiLd.token,
@@ -149,7 +160,7 @@ export function createOgcModule(config: PlazaConfig, options: OgcModuleOptions =
     if (!catalog || !brokerUrl || !collectionsConfig.ngsiLdTypes) return;
     lastRefresh = Date.now();
     try {
-      await addNgsiLdTypes(catalog, config, brokerUrl);
+      await addNgsiLdTypes(catalog, config, brokerUrl, options.embeddedBroker);
       ngsiLdState = { status: 'ok' };
     } catch (error) {
       ngsiLdState = { status: 'degraded', detail: (error as Error).message };
@@ -158,7 +169,7 @@ export function createOgcModule(config: PlazaConfig, options: OgcModuleOptions =
   return {
     name: 'ogc',
     async register(app, { health }) {
-      catalog = await buildCatalog(config, collectionsConfig, () => brokerUrl);
+      catalog = await buildCatalog(config, collectionsConfig, () => brokerUrl, options.embeddedBroker);
       const service = new OgcService({
         catalog,
         internalToken: config.ogc.internalToken,

@@ -1,6 +1,8 @@
-// NGSI-LD entity types as feature collections, through any broker's HTTP API with the shared NGSI-LD client: a plain
-// page (at most one bbox, no filter, datetime or sort) goes to the broker as it is (limit, offset, count=true,
-// georel=intersects); anything else reads the type's matching entities and does the rest here.
+// NGSI-LD entity types as feature collections, through any broker's HTTP API with the shared NGSI-LD client, or
+// through the embedded broker's in-process reader when Plaza runs that broker itself (the same selection and
+// rendering without a loopback request and a JSON round trip): a plain page (at most one bbox, no filter, datetime or
+// sort) goes to the broker as it is (limit, offset, count=true, georel=intersects); anything else reads the type's
+// matching entities and does the rest here.
 import type { Geometry } from 'geojson';
 import {
   NgsiLdClient,
@@ -9,7 +11,9 @@ import {
   type NgsiLdClientOptions,
   type NgsiLdEntityQuery,
   type NgsiLdFeature,
+  type NgsiLdGeoJsonReader,
 } from '../ngsi-ld/client';
+import { InProcessReader, type EmbeddedBrokerServices } from '../ngsi-ld/broker/in-process';
 import {
   ProviderError,
   decodeCursor,
@@ -49,6 +53,11 @@ export interface NgsiLdProviderOptions {
   maximumEntities?: number;
   /** Per-request timeout in milliseconds (default 10,000). */
   timeoutMs?: number;
+  /**
+   * The embedded broker's services when Plaza runs the broker this provider reads (available once it is registered):
+   * reads then go to its store in process instead of over HTTP. Undefined, or a function answering undefined: HTTP.
+   */
+  inProcess?: () => EmbeddedBrokerServices | undefined;
 }
 
 interface Cursor {
@@ -63,13 +72,27 @@ const isCursor = (value: unknown): value is Cursor =>
 
 type Connection = Pick<
   NgsiLdProviderOptions,
-  'brokerUrl' | 'tenant' | 'context' | 'token' | 'apiKey' | 'apiKeyHeader' | 'timeoutMs'
+  'brokerUrl' | 'tenant' | 'context' | 'token' | 'apiKey' | 'apiKeyHeader' | 'timeoutMs' | 'inProcess'
 >;
 
 /** One client per connection, so that every collection of a broker shares its discovery. */
 const CLIENTS = new Map<string, NgsiLdClient>();
+/** One in-process reader per embedded broker, tenant and @context. */
+const READERS = new WeakMap<EmbeddedBrokerServices, Map<string, InProcessReader>>();
 
-function clientFor(connection: Connection): NgsiLdClient {
+function clientFor(connection: Connection): NgsiLdGeoJsonReader {
+  const services = connection.inProcess?.();
+  if (services) {
+    let readers = READERS.get(services);
+    if (!readers) READERS.set(services, (readers = new Map()));
+    const key = JSON.stringify([connection.tenant, connection.context]);
+    let reader = readers.get(key);
+    if (!reader) {
+      reader = new InProcessReader(services, { tenant: connection.tenant, context: connection.context });
+      readers.set(key, reader);
+    }
+    return reader;
+  }
   const url = typeof connection.brokerUrl === 'function' ? connection.brokerUrl() : connection.brokerUrl;
   if (!url) throw new ProviderError('the NGSI-LD broker is not reachable yet', 'unavailable');
   const options: NgsiLdClientOptions = {
@@ -290,7 +313,7 @@ export class NgsiLdProvider implements FeatureProvider {
 export async function listNgsiLdTypes(
   options: Pick<
     NgsiLdProviderOptions,
-    'brokerUrl' | 'tenant' | 'context' | 'token' | 'apiKey' | 'apiKeyHeader'
+    'brokerUrl' | 'tenant' | 'context' | 'token' | 'apiKey' | 'apiKeyHeader' | 'inProcess'
   >,
 ): Promise<string[]> {
   try {

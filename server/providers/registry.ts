@@ -4,6 +4,7 @@ import { GeoPackageProvider } from './geopackage';
 import { GeoJsonFileProvider } from './geojson';
 import { PostGisProvider } from './postgis';
 import { NgsiLdProvider } from './ngsi-ld';
+import type { EmbeddedBrokerServices } from '../ngsi-ld/broker/in-process';
 
 /** Provider settings as the collections config declares them. */
 export type ProviderSettings =
@@ -23,6 +24,8 @@ export interface ProviderContext {
     token?: string;
     apiKey?: string;
     apiKeyHeader?: string;
+    /** The embedded broker's services when `url` is Plaza's own broker (read in process). */
+    inProcess?: () => EmbeddedBrokerServices | undefined;
   };
 }
 
@@ -75,6 +78,8 @@ const FACTORIES = new Map<string, ProviderFactory>([
         token: defaults?.token,
         apiKey: defaults?.apiKey,
         apiKeyHeader: defaults?.apiKeyHeader,
+        // A collection naming its own broker reads that one over HTTP.
+        inProcess: brokerUrl === undefined ? defaults?.inProcess : undefined,
         temporalProperty: context.temporalProperty,
       });
     },

@@ -2,8 +2,9 @@
 // an SSE client, p50/p95/p99 at 100 and 1,000 updates/s with 50 clients (target: p95 < 250 ms at 1,000 updates/s).
 // Bridge overhead: the same query through OGC `/collections/<type>/items` (the NGSI-LD provider) and straight to the
 // broker's `/ngsi-ld/v1/entities` (GeoJSON), with the same number of concurrent clients: req/s, p50/p95 and the ratio
-// (target <= 1.3x). Plaza (embedded broker + relay + OGC) runs in its own process; the writer and the clients run
-// here. Bounded: about 75 s in all.
+// (target <= 1.3x), twice: in front of an external broker (a second Plaza whose NGSI_LD_URL is the first one's broker:
+// the provider reads over HTTP) and over the embedded broker (the provider reads its store in process). Plaza
+// (embedded broker + relay + OGC) runs in its own process; the writer and the clients run here. Bounded: about 75 s.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -386,12 +387,12 @@ async function main(): Promise<void> {
       await measureBridge(
         bridge.url,
         `${plaza.url}/ngsi-ld/v1`,
-        'external broker: bridge and broker in two processes',
+        'external broker: bridge and broker in two processes, the provider reads over HTTP',
       );
       await measureBridge(
         plaza.url,
         `${plaza.url}/ngsi-ld/v1`,
-        'embedded broker: bridge and broker share one process',
+        'embedded broker: bridge and broker share one process, the provider reads the store in process',
       );
       console.log(
         `machine load average (1, 5, 15 min): ${loadavg()

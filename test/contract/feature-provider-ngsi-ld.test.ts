@@ -1,12 +1,14 @@
 // Runs the FeatureProvider contract over NGSI-LD: the fixture places as entities of type Place in Plaza's embedded
-// broker (started with startPlaza), read back over HTTP with a page limit of 3 to exercise broker paging.
+// broker (started with startPlaza), read back over HTTP with a page limit of 3 to exercise broker paging, and read
+// in process from the broker's store (what Plaza's own OGC collections do over the embedded broker).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../server/config';
 import { startPlaza, type RunningPlaza } from '../../server/start';
 import { NgsiLdProvider } from '../../server/providers/ngsi-ld';
+import { InProcessReader, type EmbeddedBrokerServices } from '../../server/ngsi-ld/broker/in-process';
 import { PLACES } from '../server/ogc/fixtures';
 import { runFeatureProviderContract } from './feature-provider-contract';
 
@@ -14,20 +16,31 @@ let plaza: RunningPlaza;
 let directory: string;
 const entityId = (number: number) => `urn:ngsi-ld:Place:${number}`;
 
+function configIn(folder: string, environment: Record<string, string> = {}) {
+  return parseConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: folder,
+    TILESETS_DIR: join(folder, 'tilesets'),
+    APP_DIR: join(folder, 'app'),
+    PLAZA_SIMULATOR: 'off',
+    LOG_LEVEL: 'silent',
+    ...environment,
+  });
+}
+
+/** The embedded broker's services of a running Plaza. */
+function brokerServices(running: RunningPlaza): EmbeddedBrokerServices {
+  const broker = running.modules.find((module) => module.name === 'ngsi-ld-broker') as
+    { services(): EmbeddedBrokerServices | undefined } | undefined;
+  const services = broker?.services();
+  if (!services) throw new Error('no embedded broker');
+  return services;
+}
+
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'plaza-ngsi-ld-contract-'));
-  plaza = await startPlaza(
-    parseConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: directory,
-      TILESETS_DIR: join(directory, 'tilesets'),
-      APP_DIR: join(directory, 'app'),
-      PLAZA_SIMULATOR: 'off',
-      LOG_LEVEL: 'silent',
-    }),
-    { logger: false },
-  );
+  plaza = await startPlaza(configIn(directory), { logger: false });
   for (const place of PLACES) {
     const entity: Record<string, unknown> = { id: entityId(place.id), type: 'Place' };
     for (const name of ['name', 'category', 'height', 'visits', 'open', 'observed'] as const) {
@@ -54,6 +67,18 @@ runFeatureProviderContract(
   { toNumber: (id) => Number(String(id).split(':').pop()), fromNumber: entityId },
 );
 
+runFeatureProviderContract(
+  'NGSI-LD (embedded broker, in process)',
+  async () =>
+    new NgsiLdProvider({
+      brokerUrl: `${plaza.url}/ngsi-ld/v1`,
+      entityType: 'Place',
+      pageLimit: 3,
+      inProcess: () => brokerServices(plaza),
+    }),
+  { toNumber: (id) => Number(String(id).split(':').pop()), fromNumber: entityId },
+);
+
 describe('NGSI-LD entity types as OGC collections', () => {
   it('serves a type created after start as a collection, with its entities as features', async () => {
     // Type listings caused by requests are throttled to one a second.
@@ -77,5 +102,49 @@ describe('NGSI-LD entity types as OGC collections', () => {
     expect(rest.features.map((feature) => feature.id)).toEqual([entityId(10)]);
     const one = await fetch(`${plaza.url}/ogc/collections/Place/items/${encodeURIComponent(entityId(4))}`);
     expect(((await one.json()) as { properties: { name: string } }).properties.name).toBe('Delta');
+  });
+
+  describe('over the embedded broker', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('reads the store in process with the standard profile', async () => {
+      const read = vi.spyOn(InProcessReader.prototype, 'queryEntitiesGeoJsonPage');
+      const response = await fetch(`${plaza.url}/ogc/collections/Place/items?limit=2`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { features: unknown[] }).features).toHaveLength(2);
+      expect(read).toHaveBeenCalled();
+    });
+
+    it('reads over HTTP when a compatibility profile imitates another broker', async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'plaza-ngsi-ld-profile-'));
+      const scorpio = await startPlaza(configIn(folder, { NGSI_LD_PROFILE: 'scorpio' }), { logger: false });
+      try {
+        const created = await fetch(`${scorpio.url}/ngsi-ld/v1/entities`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            id: entityId(1),
+            type: 'Place',
+            location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [8.65, 49.87] } },
+          }),
+        });
+        expect(created.status).toBe(201);
+        const read = vi.spyOn(InProcessReader.prototype, 'queryEntitiesGeoJsonPage');
+        // The type is listed on start (none yet) and then at most once a second on request.
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        await (await fetch(`${scorpio.url}/ogc/collections`)).body?.cancel();
+        const response = await fetch(`${scorpio.url}/ogc/collections/Place/items`);
+        expect(response.status).toBe(200);
+        expect(((await response.json()) as { features: Array<{ id: string }> }).features[0].id).toBe(
+          entityId(1),
+        );
+        expect(read).not.toHaveBeenCalled();
+      } finally {
+        await scorpio.close();
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
   });
 });

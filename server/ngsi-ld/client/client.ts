@@ -106,8 +106,27 @@ export interface NgsiLdTemporalQuery {
 /** Entities per batch request the client allows (Scorpio's cap). */
 export const MAX_BATCH = 1000;
 
+/**
+ * The GeoJSON reads Plaza's OGC provider needs: the client over HTTP, or the embedded broker's in-process reader
+ * (server/ngsi-ld/broker/in-process.ts).
+ */
+export interface NgsiLdGeoJsonReader {
+  /** The reader's limits; `maxLimit` is the largest page one request may ask for. */
+  discover(): Promise<{ maxLimit: number }>;
+  listTypes(): Promise<string[]>;
+  getEntityGeoJson(
+    id: string,
+    options?: { format?: NgsiLdFormat; geometryProperty?: string },
+  ): Promise<NgsiLdFeature | undefined>;
+  queryEntitiesGeoJsonPage(
+    query: NgsiLdEntityQuery,
+    page: NgsiLdPageOptions,
+  ): Promise<NgsiLdPage<NgsiLdFeature>>;
+  queryEntitiesGeoJson(query: NgsiLdEntityQuery, options?: NgsiLdReadAllOptions): Promise<NgsiLdFeature[]>;
+}
+
 /** One NGSI-LD broker. Only the configured URL (and temporal URL) are ever contacted. */
-export class NgsiLdClient {
+export class NgsiLdClient implements NgsiLdGeoJsonReader {
   readonly url: string;
   readonly transport: HttpTransport;
   readonly #options: NgsiLdClientOptions;

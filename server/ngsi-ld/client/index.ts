@@ -8,6 +8,7 @@ export {
   type NgsiLdClientOptions,
   type NgsiLdEntity,
   type NgsiLdFeature,
+  type NgsiLdGeoJsonReader,
   type NgsiLdFormat,
   type NgsiLdGeoQuery,
   type NgsiLdEntityQuery,

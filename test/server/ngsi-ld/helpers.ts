@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseConfig } from '../../../server/config';
 import { createApp } from '../../../server/http/app';
 import { createNgsiLdBrokerModule, type NgsiLdBrokerOptions } from '../../../server/ngsi-ld';
+import type { EmbeddedBrokerServices } from '../../../server/ngsi-ld/broker/in-process';
 
 /** The shared test data (never copied into the repository). */
 export const SHARED_DATA = resolve('..', 'shared', 'data', 'ngsi-ld');
@@ -60,6 +61,8 @@ export interface TestBroker {
   url: string;
   base: string;
   directory: string;
+  /** The broker's services, for in-process readers. */
+  services(): EmbeddedBrokerServices;
   close(removeData?: boolean): Promise<void>;
 }
 
@@ -93,6 +96,7 @@ export async function startTestBroker(
     url,
     base: `${url}/ngsi-ld/v1`,
     directory,
+    services: () => module.services()!,
     async close(removeData = true) {
       await app.close();
       if (removeData) rmSync(directory, { recursive: true, force: true });
