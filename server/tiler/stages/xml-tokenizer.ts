@@ -29,6 +29,8 @@ const COLON = 58;
 const NEWLINE = 10;
 /** Text larger than this without a '<' is handed over in pieces rather than carried to the next chunk. */
 const TEXT_FLUSH_BYTES = 1 << 16;
+/** How far text is scanned for '<' byte by byte before a native search (see scan()). */
+const SHORT_TEXT_BYTES = 16;
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 13 || code === 9;
@@ -49,6 +51,20 @@ const TAG_NAME_BYTES = new Uint8Array(256);
 for (const code of [GT, SLASH, 32, 10, 13, 9]) TAG_NAME_BYTES[code] = NAME_END;
 for (const code of [LT, QUOTE, APOS, EQUALS]) TAG_NAME_BYTES[code] = NAME_DISALLOWED;
 TAG_NAME_BYTES[COLON] = NAME_COLON;
+/** Bytes that end an attribute name (the checks after the name tell a missing '=' from a disallowed byte). */
+const ATTRIBUTE_NAME_END = new Uint8Array(256);
+for (const code of [EQUALS, GT, SLASH, LT, QUOTE, APOS, 32, 10, 13, 9]) ATTRIBUTE_NAME_END[code] = 1;
+const VALUE_PLAIN = 0;
+const VALUE_AMP = 1;
+const VALUE_LT = 2;
+const VALUE_SPACE = 3;
+/** What each byte means inside an attribute value: plain, an entity reference's start, disallowed '<', or a tab/line break. */
+const ATTRIBUTE_VALUE_BYTES = new Uint8Array(256);
+ATTRIBUTE_VALUE_BYTES[AMP] = VALUE_AMP;
+ATTRIBUTE_VALUE_BYTES[LT] = VALUE_LT;
+for (const code of [9, 10, 13]) ATTRIBUTE_VALUE_BYTES[code] = VALUE_SPACE;
+/** The attributes of every tag that has none (most tags): shared, so none is allocated for them. */
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
 
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, exponent) => 10 ** exponent);
 
@@ -180,18 +196,12 @@ function sameBytes(bytes: Buffer, buffer: Buffer, start: number, end: number): b
   return true;
 }
 
-function hashBytes(buffer: Buffer, start: number, end: number): number {
-  let hash = 0;
-  for (let index = start; index < end; index++) hash = (Math.imul(hash, 31) + buffer[index]) | 0;
-  return hash;
-}
-
 /** Streaming tokenizer: feed Buffers to write(), then close(). Handlers may throw; the error propagates. */
 export class XmlTokenizer {
   /** While true, text and CDATA inside elements are decoded and passed to onText; otherwise skipped. */
   captureText = false;
-  /** Start tag: local name (prefix removed), attributes by qualified name (values decoded). */
-  onOpen: (localName: string, attributes: Record<string, string>) => void = () => undefined;
+  /** Start tag: local name (prefix removed), attributes by qualified name (values decoded; one shared frozen object for tags without any). */
+  onOpen: (localName: string, attributes: Readonly<Record<string, string>>) => void = () => undefined;
   onClose: () => void = () => undefined;
   onText: (text: string) => void = () => undefined;
   /**
@@ -204,6 +214,8 @@ export class XmlTokenizer {
   onDoctype: (doctype: string) => void = () => undefined;
 
   private rest: Buffer | undefined;
+  /** Where an incomplete token at a chunk's end is joined with the next chunk: one buffer, reused, grown when needed. */
+  private joined: Buffer = Buffer.allocUnsafeSlow(0);
   /** Absolute offset of the first byte of the buffer being scanned. */
   private base = 0;
   private total = 0;
@@ -261,7 +273,7 @@ export class XmlTokenizer {
     if (this.closed) throw new XmlSyntaxError('write after close', this.line);
     let buffer: Buffer;
     if (this.rest !== undefined && this.rest.length > 0) {
-      buffer = Buffer.concat([this.rest, chunk]);
+      buffer = this.join(this.rest, chunk);
     } else {
       buffer = chunk;
       this.base = this.total;
@@ -290,6 +302,26 @@ export class XmlTokenizer {
     }
   }
 
+  /**
+   * `rest` followed by `chunk`, in the reused join buffer: a fresh buffer per chunk (Buffer.concat) cost more than
+   * the copy, as each new megabyte is fresh memory to map and fault in.
+   */
+  private join(rest: Buffer, chunk: Buffer): Buffer {
+    const size = rest.length + chunk.length;
+    const joined = this.joined;
+    if (size > joined.length) {
+      // Never from Node's shared pool (allocUnsafeSlow), so sharing an ArrayBuffer below means rest lies in it.
+      this.joined = Buffer.allocUnsafeSlow(Math.max(size, 2 * joined.length));
+      rest.copy(this.joined, 0);
+    } else if (rest.buffer === joined.buffer) {
+      // rest is the tail of the previous join: moved to the front.
+      const from = rest.byteOffset - joined.byteOffset;
+      joined.copyWithin(0, from, from + rest.length);
+    } else rest.copy(joined, 0);
+    chunk.copy(this.joined, rest.length);
+    return this.joined.subarray(0, size);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -314,7 +346,12 @@ export class XmlTokenizer {
     const length = buffer.length;
     while (index < length) {
       if (buffer[index] !== LT) {
-        let end = buffer.indexOf(LT, index);
+        // Text between tags is mostly a line break and some indentation: a few bytes are looked at here before
+        // the native search (whose call costs more than those few comparisons).
+        let end = index + 1;
+        const nearby = Math.min(length, index + SHORT_TEXT_BYTES);
+        while (end < nearby && buffer[end] !== LT) end++;
+        if (end === nearby) end = end < length ? buffer.indexOf(LT, end) : -1;
         if (end < 0) {
           if (final) end = length;
           else if (this.captureNumbers !== undefined && this.stack.length > 0) {
@@ -332,23 +369,9 @@ export class XmlTokenizer {
       if (index + 1 >= length) return index;
       const next = buffer[index + 1];
       if (next === SLASH) {
-        const gt = buffer.indexOf(GT, index + 2);
-        if (gt < 0) return index;
-        let nameEnd = gt;
-        while (nameEnd > index + 2 && isSpace(buffer[nameEnd - 1])) nameEnd--;
-        const open = this.stack.pop();
-        if (open === undefined || !sameBytes(open.bytes, buffer, index + 2, nameEnd)) {
-          const name = buffer.toString('utf8', index + 2, nameEnd);
-          this.fail(
-            open === undefined
-              ? `unexpected close tag </${name}>`
-              : `unexpected close tag </${name}> (expected </${open.qualified}>)`,
-            gt,
-          );
-        }
-        this.position = this.base + gt;
-        this.onClose();
-        index = gt + 1;
+        const end = this.closeTag(buffer, index);
+        if (end < 0) return index;
+        index = end;
       } else if (next === BANG) {
         const end = this.declaration(buffer, index);
         if (end < 0) return index;
@@ -364,6 +387,43 @@ export class XmlTokenizer {
       }
     }
     return index;
+  }
+
+  /** A close tag at `index`; returns the index after it, or -1 when incomplete. */
+  private closeTag(buffer: Buffer, index: number): number {
+    const open = this.stack.pop();
+    let gt = -1;
+    if (open !== undefined) {
+      // Fast path: the open tag's name right after "</" and then ">", compared in place without searching for ">".
+      const expectedEnd = index + 2 + open.bytes.length;
+      if (
+        expectedEnd < buffer.length &&
+        buffer[expectedEnd] === GT &&
+        sameBytes(open.bytes, buffer, index + 2, expectedEnd)
+      )
+        gt = expectedEnd;
+    }
+    if (gt < 0) {
+      gt = buffer.indexOf(GT, index + 2);
+      if (gt < 0) {
+        if (open !== undefined) this.stack.push(open);
+        return -1;
+      }
+      let nameEnd = gt;
+      while (nameEnd > index + 2 && isSpace(buffer[nameEnd - 1])) nameEnd--;
+      if (open === undefined || !sameBytes(open.bytes, buffer, index + 2, nameEnd)) {
+        const name = buffer.toString('utf8', index + 2, nameEnd);
+        this.fail(
+          open === undefined
+            ? `unexpected close tag </${name}>`
+            : `unexpected close tag </${name}> (expected </${open.qualified}>)`,
+          gt,
+        );
+      }
+    }
+    this.position = this.base + gt;
+    this.onClose();
+    return gt + 1;
   }
 
   /** End of a text prefix that cuts no UTF-8 sequence and no entity reference. */
@@ -388,14 +448,25 @@ export class XmlTokenizer {
     const numbers = this.captureNumbers;
     if (!this.captureText && numbers === undefined) return;
     this.position = this.base + start;
-    // Bounded search: indexOf on the whole buffer would scan to its end for every text without '&'.
-    const entities = buffer.subarray(start, end).indexOf(AMP) >= 0;
-    if (numbers !== undefined && !entities) {
-      if (!parseNumberBytes(buffer, start, end, numbers)) this.numbersOk = false;
-      return;
+    if (numbers !== undefined) {
+      // Coordinates are parsed from the bytes; only when that fails is the text looked at for entity references
+      // (never seen in real coordinates), and then parsed again from the decoded text.
+      const before = numbers.length;
+      if (parseNumberBytes(buffer, start, end, numbers)) return;
+      if (!this.hasAmpersand(buffer, start, end)) {
+        this.numbersOk = false;
+        return;
+      }
+      numbers.length = before;
     }
+    const entities = this.hasAmpersand(buffer, start, end);
     const raw = buffer.toString('utf8', start, end);
     this.deliver(entities ? decodeEntities(raw, this.line) : raw);
+  }
+
+  private hasAmpersand(buffer: Buffer, start: number, end: number): boolean {
+    // Bounded search: indexOf on the whole buffer would scan to its end for every text without '&'.
+    return buffer.subarray(start, end).indexOf(AMP) >= 0;
   }
 
   private deliver(text: string): void {
@@ -484,7 +555,7 @@ export class XmlTokenizer {
     }
     if (cursor >= length) return -1;
     const entry = this.intern(buffer, index + 1, cursor, colon, hash);
-    const attributes: Record<string, string> = {};
+    let attributes = NO_ATTRIBUTES;
     let selfClosing = false;
     for (;;) {
       const before = cursor;
@@ -501,14 +572,15 @@ export class XmlTokenizer {
       }
       if (cursor === before) this.fail('no whitespace between attributes', cursor);
       const nameStart = cursor;
+      let nameHash = 0;
       for (; cursor < length; cursor++) {
         const c = buffer[cursor];
-        if (c === EQUALS || isSpace(c) || c === GT || c === SLASH || c === LT || c === QUOTE || c === APOS)
-          break;
+        if (ATTRIBUTE_NAME_END[c] !== 0) break;
+        nameHash = (Math.imul(nameHash, 31) + c) | 0;
       }
       if (cursor >= length) return -1;
       if (cursor === nameStart) this.fail('disallowed character in an attribute name', cursor);
-      const name = this.intern(buffer, nameStart, cursor, -1, hashBytes(buffer, nameStart, cursor)).qualified;
+      const name = this.intern(buffer, nameStart, cursor, -1, nameHash).qualified;
       while (cursor < length && isSpace(buffer[cursor])) cursor++;
       if (cursor >= length) return -1;
       if (buffer[cursor] !== EQUALS) this.fail(`attribute ${name} without a value`, cursor);
@@ -526,9 +598,12 @@ export class XmlTokenizer {
       for (let at = valueStart; at < valueEnd; at++) {
         const c = buffer[at];
         high |= c;
-        if (c === AMP) entities = true;
-        else if (c === LT) this.fail(`"<" in the value of attribute ${name}`, at);
-        else if (c === 10 || c === 13 || c === 9) spaces = true;
+        // One table lookup for the (common) plain byte.
+        const kind = ATTRIBUTE_VALUE_BYTES[c];
+        if (kind === VALUE_PLAIN) continue;
+        if (kind === VALUE_AMP) entities = true;
+        else if (kind === VALUE_LT) this.fail(`"<" in the value of attribute ${name}`, at);
+        else spaces = true;
       }
       let value = decode(buffer, valueStart, valueEnd, high < 0x80);
       if (spaces) value = value.replace(/\r\n|[\t\n\r]/g, ' ');
@@ -536,7 +611,8 @@ export class XmlTokenizer {
         this.position = this.base + valueStart;
         value = decodeEntities(value, this.line);
       }
-      if (Object.prototype.hasOwnProperty.call(attributes, name))
+      if (attributes === NO_ATTRIBUTES) attributes = {};
+      else if (Object.prototype.hasOwnProperty.call(attributes, name))
         this.fail(`duplicate attribute ${name}`, nameStart);
       attributes[name] = value;
       cursor = valueEnd + 1;

@@ -86,6 +86,31 @@ describe('xml-tokenizer', () => {
     for (const size of [1, 2, 3, 7, 64]) expect(tokenize(DOCUMENT, size)).toEqual(EXPECTED);
   });
 
+  it('returns the same events whatever the chunk boundaries for text runs around the short-text look-ahead', () => {
+    // Runs of 14-18 bytes between tags (the tokenizer looks 16 bytes ahead before a native search) and long ones.
+    const runs = [14, 15, 16, 17, 18, 40, 200].map(
+      (length) => `${' '.repeat(length - 1)}\n<x a="${length}"/>`,
+    );
+    const xml = `<r>${runs.join('')}<posList>1 2 3</posList></r>`;
+    const expected = tokenize(xml);
+    expect(expected.filter((event) => event[0] === 'open')).toHaveLength(9);
+    for (const size of [1, 5, 16, 17, 33, 100]) expect(tokenize(xml, size)).toEqual(expected);
+  });
+
+  it('throws when a close tag names a longer or shorter name than the open tag', () => {
+    expect(errorOf('<r><ab></abc></r>').message).toMatch(/unexpected close tag <\/abc> \(expected <\/ab>\)/);
+    expect(errorOf('<r><abc></ab></r>').message).toMatch(/unexpected close tag <\/ab> \(expected <\/abc>\)/);
+    expect(errorOf('<r><ab></ab x></r>').message).toMatch(/unexpected close tag <\/ab x>/);
+  });
+
+  it('gives every tag without attributes the same empty object, frozen so that no handler can change it', () => {
+    const opens = tokenize('<r><a/><b c="1"/><d/></r>').filter((event) => event[0] === 'open');
+    expect(opens.map((event) => event[2])).toEqual([{}, {}, { c: '1' }, {}]);
+    expect(opens[1][2]).toBe(opens[3][2]);
+    expect(Object.isFrozen(opens[1][2])).toBe(true);
+    expect(Object.isFrozen(opens[2][2])).toBe(false);
+  });
+
   it('skips a UTF-8 byte order mark and decodes multi-byte characters split across chunks', () => {
     const xml = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
