@@ -161,6 +161,15 @@ function isConvex(flat: Float64Array, count: number): boolean {
 }
 const MINIMUM_THINNESS = 1e-6;
 
+let planeScratch = new Float64Array(1024);
+
+/** A view of `length` values of the shared scratch array, grown when needed; valid until the next call. */
+function planeCoordinates(length: number): Float64Array {
+  if (planeScratch.length < length)
+    planeScratch = new Float64Array(Math.max(length, planeScratch.length * 2));
+  return planeScratch.subarray(0, length);
+}
+
 /**
  * Places and triangulates one object. Polygons that cannot be triangulated are reported through `onWarning`.
  * @returns undefined when no polygon of the object is usable.
@@ -248,7 +257,14 @@ export function triangulateObject(
     const material = surface.uvs
       ? materials.internTexture(polygon.texture!.image)
       : materials.intern(polygon.kind, polygon.color);
-    surfaces.push({ ...surface, material });
+    // A literal, not `{ ...surface, material }`: spreading costs several times more, once per polygon.
+    surfaces.push({
+      positions: surface.positions,
+      normal: surface.normal,
+      indices: surface.indices,
+      uvs: surface.uvs,
+      material,
+    });
     vertexCount += surface.positions.length / 3;
     triangleCount += surface.indices.length / 3;
   }
@@ -347,7 +363,8 @@ export function triangulatePolygon(
   }
   let total = 0;
   for (const ring of kept) total += ring.length / 3;
-  const flat = new Float64Array(total * 2);
+  // The plane coordinates live only during this call: a view of a shared scratch array (see planeScratch).
+  const flat = planeCoordinates(total * 2);
   // A single ring (most polygons) is used as it is; rings with holes are concatenated.
   const single = kept.length === 1;
   const positions = single ? exterior : new Float64Array(total * 3);

@@ -63,6 +63,41 @@ describe('triangulatePolygon', () => {
     expect(triangleArea(surface!.positions, surface!.indices)).toBeCloseTo(96, 0);
   });
 
+  it('returns the same triangles for a polygon whatever larger or smaller polygons were triangulated before', () => {
+    // A 700-vertex star (more plane coordinates than the first scratch size) with a square hole, and a plain square.
+    const star = ring(
+      Array.from({ length: 700 }, (_, index): [number, number, number] => {
+        const angle = (index / 700) * 2 * Math.PI;
+        const radius = index % 2 === 0 ? 50 : 40;
+        return [radius * Math.cos(angle), radius * Math.sin(angle), 0];
+      }),
+    );
+    const hole = ring([
+      [-5, -5, 0],
+      [-5, 5, 0],
+      [5, 5, 0],
+      [5, -5, 0],
+    ]);
+    const square = ring([
+      [0, 0, 0],
+      [3, 0, 0],
+      [3, 3, 0],
+      [0, 3, 0],
+    ]);
+    const noProblem = (message: string) => expect.fail(message);
+    const first = triangulatePolygon([square], noProblem)!;
+    const large = triangulatePolygon([star, hole], noProblem)!;
+    const second = triangulatePolygon([square], noProblem)!;
+    const largeAgain = triangulatePolygon([star, hole], noProblem)!;
+    // n + 2h - 2 triangles for n vertices and h holes (Euler), 2 for a quad.
+    expect(large.indices.length / 3).toBe(704 + 2 - 2);
+    expect(first.indices.length / 3).toBe(2);
+    expect(triangleArea(first.positions, first.indices)).toBeCloseTo(9, 1);
+    expect(second.indices).toEqual(first.indices);
+    expect(largeAgain.indices).toEqual(large.indices);
+    expect(largeAgain.positions).toEqual(large.positions);
+  });
+
   it('returns triangles facing along the Newell normal, for a vertical wall in either winding', () => {
     for (const points of [
       [
