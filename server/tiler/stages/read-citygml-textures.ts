@@ -45,9 +45,15 @@ export async function fileContainsText(file: string, needle: string | string[]):
   let tail: Buffer = Buffer.alloc(0);
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
-      const window = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
-      if (patterns.some((pattern) => window.includes(pattern))) return true;
-      tail = chunk.subarray(Math.max(0, chunk.length - longest + 1));
+      if (patterns.some((pattern) => chunk.includes(pattern))) return true;
+      // A match across the boundary lies within the previous chunk's last bytes and this one's first: only those are
+      // joined (joining whole chunks copied the file once more).
+      if (tail.length > 0) {
+        const seam = Buffer.concat([tail, chunk.subarray(0, longest - 1)]);
+        if (patterns.some((pattern) => seam.includes(pattern))) return true;
+      }
+      const end = chunk.length >= longest - 1 ? chunk : Buffer.concat([tail, chunk]);
+      tail = Buffer.from(end.subarray(Math.max(0, end.length - longest + 1)));
     }
     return false;
   } finally {
