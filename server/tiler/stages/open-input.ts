@@ -30,19 +30,65 @@ export async function* readTextChunks(
   if (rest.length > 0) yield rest;
 }
 
-/** Streams the file's bytes (gunzipped when the bytes say gzip), calling `onBytes` with the raw bytes read so far. */
+const READ_BYTES = 1 << 20;
+
+/**
+ * Streams the file's bytes (gunzipped when the bytes say gzip), calling `onBytes` with the raw bytes read so far.
+ * A chunk is valid only until the next one is asked for (see readBytesFrom); consumers copy what they keep.
+ */
 export async function* readByteChunks(
   file: string,
   onBytes: (bytes: number) => void,
 ): AsyncGenerator<Buffer> {
-  const gzip = await isGzipFile(file);
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const source = gzip ? raw.pipe(createGunzip()) : raw;
-  if (gzip) raw.on('error', (error) => source.destroy(error));
-  // Pull with backpressure (no 'data' listener, which would switch the stream to flowing mode and buffer the file).
-  for await (const chunk of source as AsyncIterable<Buffer>) {
-    onBytes(raw.bytesRead);
-    yield chunk;
+  yield* readBytesFrom(file, await isGzipFile(file), 0, onBytes);
+}
+
+/**
+ * The file's uncompressed bytes from `start` on; `onBytes` gets the file (compressed) bytes read so far. A plain file
+ * is read into one reused buffer, so a chunk is valid only until the next one is asked for: a fresh megabyte per
+ * chunk is fresh memory to map and fault in, then garbage that V8 collects late (external memory, which showed as
+ * RSS about the size of the file).
+ */
+export async function* readBytesFrom(
+  file: string,
+  gzip: boolean,
+  start: number,
+  onBytes: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
+  if (!gzip) {
+    const handle = await open(file, 'r');
+    try {
+      const buffer = Buffer.allocUnsafeSlow(READ_BYTES);
+      let position = start;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
+        if (bytesRead === 0) return;
+        position += bytesRead;
+        onBytes(position);
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  // A gzipped file cannot be entered in the middle: decompress from the start and drop what comes before `start`.
+  const raw = createReadStream(file, { highWaterMark: READ_BYTES });
+  const source = raw.pipe(createGunzip());
+  raw.on('error', (error) => source.destroy(error));
+  let skip = start;
+  try {
+    // Pull with backpressure (no 'data' listener, which would switch the stream to flowing mode and buffer the file).
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      onBytes(raw.bytesRead);
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      yield skip > 0 ? chunk.subarray(skip) : chunk;
+      skip = 0;
+    }
+  } finally {
+    raw.destroy();
   }
 }
 
@@ -56,9 +102,10 @@ export interface ByteRange {
   footer: Uint8Array;
 }
 
-const RANGE_READ_BYTES = 1 << 20;
-
-/** Streams header, the range's bytes and footer; `onBytes` gets the file bytes read so far within the range. */
+/**
+ * Streams header, the range's bytes and footer; `onBytes` gets the file bytes read so far within the range. As with
+ * readByteChunks, a chunk is valid only until the next is asked for (one reused read buffer).
+ */
 export async function* readRangeChunks(
   file: string,
   range: ByteRange,
@@ -68,14 +115,19 @@ export async function* readRangeChunks(
   const handle = await open(file, 'r');
   try {
     let position = range.start;
+    const buffer = Buffer.allocUnsafeSlow(Math.min(READ_BYTES, range.end - range.start));
     while (position < range.end) {
-      const buffer = Buffer.allocUnsafe(Math.min(RANGE_READ_BYTES, range.end - position));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      const { bytesRead } = await handle.read(
+        buffer,
+        0,
+        Math.min(buffer.length, range.end - position),
+        position,
+      );
       if (bytesRead === 0)
         throw new Error(`unexpected end of file at byte ${position} (the file changed while read)`);
       position += bytesRead;
       onBytes(position - range.start);
-      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      yield buffer.subarray(0, bytesRead);
     }
   } finally {
     await handle.close();

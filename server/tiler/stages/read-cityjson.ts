@@ -1,10 +1,8 @@
 // Stage: read CityJSON 1.1/2.0 documents (streamed with a byte scanner, optionally gzipped) and CityJSONSeq /
 // CityJSONFeature lines (streamed line by line), applying `transform`, choosing one LOD per object, keeping semantics
 // and materials.
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { DataError } from '../errors';
 import type { ConversionWarning } from '../errors';
 import { THEMATIC_KINDS, defaultKindOf } from '../model';
@@ -12,7 +10,7 @@ import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind
 import { CityJsonVertexStore, lookupArrayVertices } from './cityjson-vertices';
 import type { VertexLookup } from './cityjson-vertices';
 import { JsonByteScanner, JsonTruncatedError } from './json-scanner';
-import { isGzipFile, readTextChunks } from './open-input';
+import { isGzipFile, readBytesFrom, readTextChunks } from './open-input';
 
 /** Options of {@link readCityJson}. */
 export interface CityJsonReadOptions {
@@ -391,15 +389,10 @@ const SMALL_MEMBERS = new Set([
   'extensions',
 ]);
 
-const READ_CHUNK_BYTES = 1 << 20;
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 
-/**
- * The document's uncompressed bytes from `start` on; `onBytes` gets the file (compressed) bytes read so far. A plain
- * file is read into one reused buffer: a fresh buffer per chunk would leave the whole file as garbage that V8 collects
- * late (external memory), which showed as RSS about the size of the file.
- */
+/** The document's uncompressed bytes from `start` on (see readBytesFrom); read errors become DataErrors. */
 async function* readDocumentBytes(
   file: string,
   gzip: boolean,
@@ -407,40 +400,7 @@ async function* readDocumentBytes(
   onBytes: (bytes: number) => void,
 ): AsyncGenerator<Buffer> {
   try {
-    if (!gzip) {
-      const handle = await open(file, 'r');
-      try {
-        const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-        let position = start;
-        for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-          if (bytesRead === 0) return;
-          position += bytesRead;
-          onBytes(position);
-          yield buffer.subarray(0, bytesRead);
-        }
-      } finally {
-        await handle.close();
-      }
-    }
-    // A gzipped file cannot be entered in the middle: decompress from the start and drop what comes before `start`.
-    const raw = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
-    const source = raw.pipe(createGunzip());
-    raw.on('error', (error) => source.destroy(error));
-    let skip = start;
-    try {
-      for await (const chunk of source as AsyncIterable<Buffer>) {
-        onBytes(raw.bytesRead);
-        if (skip >= chunk.length) {
-          skip -= chunk.length;
-          continue;
-        }
-        yield skip > 0 ? chunk.subarray(skip) : chunk;
-        skip = 0;
-      }
-    } finally {
-      raw.destroy();
-    }
+    yield* readBytesFrom(file, gzip, start, onBytes);
   } catch (error) {
     if (error instanceof DataError) throw error;
     // A cut gzip stream ends like a cut plain file: the scanner then names the line and what was left open.

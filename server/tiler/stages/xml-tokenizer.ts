@@ -213,9 +213,13 @@ export class XmlTokenizer {
   /** The whole DOCTYPE declaration, internal subset included. */
   onDoctype: (doctype: string) => void = () => undefined;
 
-  private rest: Buffer | undefined;
-  /** Where an incomplete token at a chunk's end is joined with the next chunk: one buffer, reused, grown when needed. */
+  /**
+   * An incomplete token at a chunk's end is kept at the start of this buffer (its first restLength bytes) and joined
+   * there with the next chunk: one buffer, reused, grown when needed, never from Node's shared pool (allocUnsafeSlow),
+   * so a buffer sharing its ArrayBuffer is a view of it.
+   */
   private joined: Buffer = Buffer.allocUnsafeSlow(0);
+  private restLength = 0;
   /** Absolute offset of the first byte of the buffer being scanned. */
   private base = 0;
   private total = 0;
@@ -269,11 +273,12 @@ export class XmlTokenizer {
     throw new XmlSyntaxError(message, this.line);
   }
 
+  /** Tokenizes `chunk`; keeps no reference to it (the caller may reuse its buffer for the next chunk). */
   write(chunk: Buffer): void {
     if (this.closed) throw new XmlSyntaxError('write after close', this.line);
     let buffer: Buffer;
-    if (this.rest !== undefined && this.rest.length > 0) {
-      buffer = this.join(this.rest, chunk);
+    if (this.restLength > 0) {
+      buffer = this.join(chunk);
     } else {
       buffer = chunk;
       this.base = this.total;
@@ -283,7 +288,7 @@ export class XmlTokenizer {
     let index = 0;
     if (!this.started) {
       if (buffer.length < 3 && this.total < 3) {
-        this.rest = buffer;
+        this.keepRest(buffer, 0);
         return;
       }
       this.started = true;
@@ -293,41 +298,52 @@ export class XmlTokenizer {
     // Count the lines of what is dropped, so that line numbers survive the buffer swap.
     this.countLines(this.base + consumed);
     if (consumed < buffer.length) {
-      this.rest = buffer.subarray(consumed);
+      this.keepRest(buffer, consumed);
       this.base += consumed;
       this.countedTo = Math.max(this.countedTo, this.base);
     } else {
-      this.rest = undefined;
+      this.restLength = 0;
       this.base += buffer.length;
     }
   }
 
+  /** Keeps the incomplete token `buffer[from..]` at the start of the join buffer, grown when needed. */
+  private keepRest(buffer: Buffer, from: number): void {
+    const length = buffer.length - from;
+    if (buffer.buffer === this.joined.buffer) {
+      // The previous rest joined with a chunk: the new rest is its tail, moved to the front.
+      const start = buffer.byteOffset - this.joined.byteOffset + from;
+      this.joined.copyWithin(0, start, start + length);
+    } else {
+      if (length > this.joined.length)
+        this.joined = Buffer.allocUnsafeSlow(Math.max(length, 2 * this.joined.length));
+      buffer.copy(this.joined, 0, from);
+    }
+    this.restLength = length;
+    this.buffer = this.joined.subarray(0, length);
+  }
+
   /**
-   * `rest` followed by `chunk`, in the reused join buffer: a fresh buffer per chunk (Buffer.concat) cost more than
-   * the copy, as each new megabyte is fresh memory to map and fault in.
+   * The kept rest followed by `chunk`, in the reused join buffer: a fresh buffer per chunk (Buffer.concat) cost more
+   * than the copy, as each new megabyte is fresh memory to map and fault in.
    */
-  private join(rest: Buffer, chunk: Buffer): Buffer {
-    const size = rest.length + chunk.length;
-    const joined = this.joined;
-    if (size > joined.length) {
-      // Never from Node's shared pool (allocUnsafeSlow), so sharing an ArrayBuffer below means rest lies in it.
-      this.joined = Buffer.allocUnsafeSlow(Math.max(size, 2 * joined.length));
-      rest.copy(this.joined, 0);
-    } else if (rest.buffer === joined.buffer) {
-      // rest is the tail of the previous join: moved to the front.
-      const from = rest.byteOffset - joined.byteOffset;
-      joined.copyWithin(0, from, from + rest.length);
-    } else rest.copy(joined, 0);
-    chunk.copy(this.joined, rest.length);
+  private join(chunk: Buffer): Buffer {
+    const size = this.restLength + chunk.length;
+    if (size > this.joined.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.joined.length));
+      this.joined.copy(grown, 0, 0, this.restLength);
+      this.joined = grown;
+    }
+    chunk.copy(this.joined, this.restLength);
     return this.joined.subarray(0, size);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const rest = this.rest;
-    this.rest = undefined;
-    if (rest !== undefined && rest.length > 0) {
+    if (this.restLength > 0) {
+      const rest = this.joined.subarray(0, this.restLength);
+      this.restLength = 0;
       this.buffer = rest;
       const consumed = this.scan(rest, 0, true);
       if (consumed < rest.length) this.fail('unexpected end of document inside markup', consumed);

@@ -9,11 +9,9 @@ import {
 type Event =
   ['open', string, Record<string, string>, number] | ['close'] | ['text', string] | ['doctype', string];
 
-/** Tokenizes `xml` fed in pieces of `pieceSize` bytes, capturing text inside every element named `capture`. */
-function tokenize(xml: string | Buffer, pieceSize = 1 << 20, capture = 'posList'): Event[] {
-  const bytes = typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml;
+/** Records the tokenizer's events, capturing text inside every element named `capture`. */
+function recordEvents(tokenizer: XmlTokenizer, capture = 'posList'): Event[] {
   const events: Event[] = [];
-  const tokenizer = new XmlTokenizer();
   tokenizer.onOpen = (name, attributes) => {
     events.push(['open', name, attributes, tokenizer.line]);
     if (name === capture) tokenizer.captureText = true;
@@ -28,6 +26,14 @@ function tokenize(xml: string | Buffer, pieceSize = 1 << 20, capture = 'posList'
     else events.push(['text', text]);
   };
   tokenizer.onDoctype = (doctype) => events.push(['doctype', doctype]);
+  return events;
+}
+
+/** Tokenizes `xml` fed in pieces of `pieceSize` bytes, capturing text inside every element named `capture`. */
+function tokenize(xml: string | Buffer, pieceSize = 1 << 20, capture = 'posList'): Event[] {
+  const bytes = typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml;
+  const tokenizer = new XmlTokenizer();
+  const events = recordEvents(tokenizer, capture);
   for (let start = 0; start < bytes.length; start += pieceSize)
     tokenizer.write(bytes.subarray(start, start + pieceSize));
   tokenizer.close();
@@ -95,6 +101,24 @@ describe('xml-tokenizer', () => {
     const expected = tokenize(xml);
     expect(expected.filter((event) => event[0] === 'open')).toHaveLength(9);
     for (const size of [1, 5, 16, 17, 33, 100]) expect(tokenize(xml, size)).toEqual(expected);
+  });
+
+  it('returns the same events when the caller overwrites one chunk buffer between writes', () => {
+    const xml = Buffer.from(DOCUMENT);
+    const expected = tokenize(xml);
+    for (const size of [1, 2, 5, 16, 17, 100]) {
+      const tokenizer = new XmlTokenizer();
+      const events = recordEvents(tokenizer);
+      const reused = Buffer.alloc(size);
+      for (let start = 0; start < xml.length; start += size) {
+        const length = xml.copy(reused, 0, start, start + size);
+        tokenizer.write(reused.subarray(0, length));
+        // '<' everywhere: bytes kept by reference instead of copied would misparse.
+        reused.fill(0x3c);
+      }
+      tokenizer.close();
+      expect(events).toEqual(expected);
+    }
   });
 
   it('throws when a close tag names a longer or shorter name than the open tag', () => {
