@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FeatureStore } from '../../../../server/tiler/stages/feature-store';
+import { FeatureStore, SpillReader } from '../../../../server/tiler/stages/feature-store';
 import type { TriangulatedObject } from '../../../../server/tiler/stages/triangulate';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'plaza-feature-store-test-'));
@@ -68,5 +68,35 @@ describe('FeatureStore', () => {
     expect(store.read(third).id).toBe('part-1');
     expect(third.offset).toBe(second.offset + second.length);
     store.dispose();
+  });
+});
+
+describe('SpillReader', () => {
+  it('returns the objects of a tile in the order asked, whether they lie one after another in a spill file or not', () => {
+    const stores = [0, 1].map(
+      (index) => new FeatureStore(path.join(directory, `reader-${index}.bin`), index),
+    );
+    // Objects of different sizes in two stores: entries 0-4 follow each other in store 0, 5-7 in store 1.
+    const entries = Array.from({ length: 8 }, (_, index) =>
+      stores[index < 5 ? 0 : 1].add(square(`object-${index}`, { number: index }, 3 + index)),
+    );
+    for (const store of stores) store.flush();
+    const reader = new SpillReader(stores.map((store) => store.path));
+    // Runs that follow each other (0-2, 6-7), a run broken by a gap (4 after 2), a run across stores (7 then 3), a
+    // repeat and reversed order.
+    const order = [0, 1, 2, 4, 6, 7, 3, 5, 1, 1, 7, 6, 5];
+    const read = reader.readAll(order.map((index) => entries[index]));
+    expect(read.map((object) => object.id)).toEqual(order.map((index) => `object-${index}`));
+    for (const [position, object] of read.entries()) {
+      const index = order[position];
+      expect(object.attributes).toEqual({ number: index });
+      // square(): vertex coordinates 4 000 000 + k × 0.5, a fan of vertices - 2 triangles.
+      expect(Array.from(object.surfaces[0].positions)).toEqual(
+        Array.from({ length: (3 + index) * 3 }, (_, k) => 4_000_000 + k * 0.5),
+      );
+      expect(object.surfaces[0].indices.length).toBe((1 + index) * 3);
+    }
+    reader.close();
+    for (const store of stores) store.dispose();
   });
 });
