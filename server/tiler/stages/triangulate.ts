@@ -171,6 +171,16 @@ function planeCoordinates(length: number): Float64Array {
 }
 
 /**
+ * The last few distinct (x, y) of the object being placed and their longitude/latitude: vertices stacked above each
+ * other (wall corners, the ground and the roof over them) share x and y, so the projection runs about once per corner
+ * column instead of once per vertex. Zero coordinates are never kept (0 === -0, and a projection may tell them apart).
+ */
+const RECENT_POINTS = 16;
+const recentX = new Float64Array(RECENT_POINTS);
+const recentY = new Float64Array(RECENT_POINTS);
+const recentLonLat = new Float64Array(RECENT_POINTS * 2);
+
+/**
  * Places and triangulates one object. Polygons that cannot be triangulated are reported through `onWarning`.
  * @returns undefined when no polygon of the object is usable.
  */
@@ -182,6 +192,8 @@ export function triangulateObject(
   onWarning: (warning: ConversionWarning) => void,
 ): TriangulatedObject | undefined {
   const lonLat = new Float64Array(2);
+  let recentCount = 0;
+  let recentNext = 0;
   const bounds: GeographicBounds = {
     west: Infinity,
     south: Infinity,
@@ -218,9 +230,33 @@ export function triangulateObject(
         const x = source[vertex * 3];
         const y = source[vertex * 3 + 1];
         const height = source[vertex * 3 + 2] + heights.offset;
-        transform(x, y, lonLat);
-        const longitude = lonLat[0];
-        const latitude = lonLat[1];
+        let recent = -1;
+        if (x !== 0 && y !== 0) {
+          for (let index = 0; index < recentCount; index++) {
+            if (recentX[index] === x && recentY[index] === y) {
+              recent = index;
+              break;
+            }
+          }
+        }
+        let longitude: number;
+        let latitude: number;
+        if (recent >= 0) {
+          longitude = recentLonLat[recent * 2];
+          latitude = recentLonLat[recent * 2 + 1];
+        } else {
+          transform(x, y, lonLat);
+          longitude = lonLat[0];
+          latitude = lonLat[1];
+          if (x !== 0 && y !== 0) {
+            recentX[recentNext] = x;
+            recentY[recentNext] = y;
+            recentLonLat[recentNext * 2] = longitude;
+            recentLonLat[recentNext * 2 + 1] = latitude;
+            recentNext = (recentNext + 1) % RECENT_POINTS;
+            if (recentCount < RECENT_POINTS) recentCount++;
+          }
+        }
         if (
           !Number.isFinite(longitude) ||
           !Number.isFinite(latitude) ||

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { geodeticToEcef } from '../../../../server/tiler/crs';
-import { triangulatePolygon } from '../../../../server/tiler/stages/triangulate';
+import {
+  MaterialTable,
+  triangulateObject,
+  triangulatePolygon,
+} from '../../../../server/tiler/stages/triangulate';
+import type { CityObjectRecord } from '../../../../server/tiler/model';
 
 function triangleArea(positions: Float64Array, indices: Uint32Array): number {
   let area = 0;
@@ -183,5 +188,91 @@ describe('triangulatePolygon', () => {
     );
     expect(surface).toBeDefined();
     expect(problems).toEqual(['degenerate interior ring (fewer than 3 points)']);
+  });
+});
+
+describe('triangulateObject', () => {
+  // A plain linear "projection" (metres to degrees around 8.4°E 49.1°N) that counts its calls and tells -0 from 0.
+  function countingTransform() {
+    const calls: Array<[number, number]> = [];
+    const transform = (x: number, y: number, out: Float64Array) => {
+      calls.push([x, y]);
+      out[0] = 8.4 + x / 72_800 + (Object.is(x, -0) ? 1e-6 : 0);
+      out[1] = 49.1 + y / 111_200;
+    };
+    return { calls, transform };
+  }
+  /** Where a vertex must land: the same projection then geodeticToEcef, computed here vertex by vertex. */
+  function expectedEcef(
+    points: number[],
+    transform: (x: number, y: number, out: Float64Array) => void,
+  ): number[] {
+    const out: number[] = [];
+    const lonLat = new Float64Array(2);
+    const ecef = new Float64Array(3);
+    for (let index = 0; index < points.length; index += 3) {
+      transform(points[index], points[index + 1], lonLat);
+      geodeticToEcef(lonLat[0], lonLat[1], points[index + 2], ecef, 0);
+      out.push(...ecef);
+    }
+    return out;
+  }
+
+  it('projects each corner column once and places every vertex as a projection per vertex would', () => {
+    // A 10 × 6 m box: ground, roof and four walls share the four (x, y) corner columns.
+    const corners: Array<[number, number]> = [
+      [100, 200],
+      [110, 200],
+      [110, 206],
+      [100, 206],
+    ];
+    const at = (corner: number, z: number) => [...corners[corner % 4], z];
+    const walls = [0, 1, 2, 3].map((corner) => [
+      ...at(corner, 0),
+      ...at(corner + 1, 0),
+      ...at(corner + 1, 5),
+      ...at(corner, 5),
+    ]);
+    const rings = [
+      [0, 3, 2, 1].flatMap((corner) => at(corner, 0)),
+      [0, 1, 2, 3].flatMap((corner) => at(corner, 5)),
+      ...walls,
+    ];
+    const record: CityObjectRecord = {
+      id: 'box',
+      type: 'Building',
+      lod: 2,
+      attributes: {},
+      polygons: rings.map((ring) => ({ rings: [ring], kind: 'wall' as const })),
+      file: 'box.gml',
+    };
+    const { calls, transform } = countingTransform();
+    const object = triangulateObject(record, transform, { offset: 0 }, new MaterialTable(), (warning) =>
+      expect.fail(warning.message),
+    )!;
+    expect(calls).toHaveLength(4);
+    const reference = countingTransform().transform;
+    object.surfaces.forEach((surface, index) => {
+      const expected = expectedEcef(rings[index], reference);
+      expect(Array.from(surface.positions)).toEqual(expected);
+    });
+  });
+
+  it('projects a zero coordinate every time, so that 0 and -0 keep their own results', () => {
+    const ring = [0, 0, 0, 10, 0, 0, 10, 10, 0, -0, 10, 0, 0, 10, 3];
+    const record: CityObjectRecord = {
+      id: 'zero',
+      type: 'Building',
+      lod: 1,
+      attributes: {},
+      polygons: [{ rings: [ring], kind: 'ground' }],
+      file: 'zero.gml',
+    };
+    const { calls, transform } = countingTransform();
+    const object = triangulateObject(record, transform, { offset: 0 }, new MaterialTable(), () => undefined);
+    expect(calls).toHaveLength(5);
+    expect(Array.from(object!.surfaces[0].positions)).toEqual(
+      expectedEcef(ring, countingTransform().transform),
+    );
   });
 });
