@@ -2,6 +2,7 @@
 // keyValues formats (clause 4.5), sysAttrs, attribute projection and the GeoJSON representation (clause 4.5.16).
 import type { NgsiLdContext } from './context';
 import { ATTRIBUTE_META_MEMBERS, type StoredAttribute, type StoredEntity, VALUE_MEMBER } from './entity';
+import { badRequestData } from './errors';
 
 /** The representations of clause 4.5 (`simplified` is the older name of keyValues). */
 export type EntityFormat = 'normalized' | 'concise' | 'keyValues';
@@ -20,6 +21,37 @@ export interface RenderOptions {
   omitType?: boolean;
   /** Language for LanguageProperties (`lang`): renders the string of that language as a Property. */
   lang?: string;
+}
+
+/** The projection lists of a request: `attrs`, and `pick` / `omit` (which may name `id` and `type`), as terms. */
+export interface ProjectionLists {
+  attrs?: string[];
+  pick?: string[];
+  omit?: string[];
+}
+
+/**
+ * The render options a projection means, terms expanded through `context`.
+ * @throws ApiError 400 BadRequestData when pick is combined with omit or attrs
+ */
+export function projectionOptions(
+  { attrs, pick, omit }: ProjectionLists,
+  context: NgsiLdContext,
+): Pick<RenderOptions, 'attributes' | 'omitAttributes' | 'omitId' | 'omitType'> {
+  if (pick && omit) throw badRequestData('pick and omit cannot be used together');
+  if (pick && attrs) throw badRequestData('pick and attrs cannot be used together');
+  const expand = (names: string[]) =>
+    new Set(names.filter((name) => name !== 'id' && name !== 'type').map((name) => context.expandTerm(name)));
+  if (pick)
+    return { omitId: !pick.includes('id'), omitType: !pick.includes('type'), attributes: expand(pick) };
+  const projection: Pick<RenderOptions, 'attributes' | 'omitAttributes' | 'omitId' | 'omitType'> = {};
+  if (attrs) projection.attributes = new Set(attrs.map((name) => context.expandTerm(name)));
+  if (omit) {
+    projection.omitId = omit.includes('id');
+    projection.omitType = omit.includes('type');
+    projection.omitAttributes = expand(omit);
+  }
+  return projection;
 }
 
 /** Renders one entity through a context. */

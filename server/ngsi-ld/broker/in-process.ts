@@ -4,8 +4,9 @@
 // that subscriptions, validation and the profiles see every change.
 import type { ContextResolver, NgsiLdContext } from '../context';
 import type { EntityService } from '../entities';
-import { buildEntityFilter, type EntitySelection } from '../entity-query';
-import { renderFeature, type EntityFormat, type FeatureOptions } from '../render';
+import { checkEntityId } from '../entity';
+import { buildEntityFilter } from '../entity-query';
+import { projectionOptions, renderFeature, type FeatureOptions } from '../render';
 import { DEFAULT_TENANT, type EntityFilter } from '../store';
 import { ApiError } from '../../http/errors';
 import {
@@ -39,12 +40,6 @@ export interface InProcessReaderOptions {
 
 /** The largest page one in-process read hands out (the OGC layer asks for at most its own maximum). */
 const IN_PROCESS_MAX_LIMIT = 10_000;
-
-const FORMATS: Record<NgsiLdFormat, EntityFormat> = {
-  normalized: 'normalized',
-  concise: 'concise',
-  keyValues: 'keyValues',
-};
 
 /**
  * The broker's failure as the client's error, so that callers branch on the same `kind` whether they read over HTTP
@@ -81,45 +76,50 @@ export class InProcessReader implements NgsiLdGeoJsonReader {
     return this.services.entities.store.tenant(this.options.tenant ?? DEFAULT_TENANT, false);
   }
 
-  #filter(query: NgsiLdEntityQuery, context: NgsiLdContext): EntityFilter {
+  /** The store filter and render options of a query, as GET /entities derives them from its parameters. */
+  #prepare(
+    query: NgsiLdEntityQuery,
+    context: NgsiLdContext,
+  ): { filter: EntityFilter; render: FeatureOptions } {
     if (query.extra && Object.keys(query.extra).length)
       throw new NgsiLdClientError(
         `in-process reads take no extra parameters (${Object.keys(query.extra).join(', ')})`,
         'not-implemented',
       );
-    const selection: EntitySelection = {
-      ids: query.id,
-      idPattern: query.idPattern,
-      types: query.type === undefined ? undefined : Array.isArray(query.type) ? query.type : [query.type],
-      attributes: query.attrs?.map((name) => context.expandTerm(name)),
-      q: query.q,
-      geo: query.geo
-        ? {
-            georel: query.geo.georel,
-            geometry: query.geo.geometry,
-            coordinates: query.geo.coordinates,
-            geoproperty: query.geo.geoproperty,
-          }
-        : undefined,
+    const render: FeatureOptions = {
+      format: query.format ?? 'normalized',
+      geometryProperty: context.expandTerm(query.geometryProperty ?? 'location'),
+      ...projectionOptions({ attrs: query.attrs, pick: query.pick }, context),
     };
-    return buildEntityFilter(selection, context);
+    const filter = buildEntityFilter(
+      {
+        ids: query.id,
+        idPattern: query.idPattern,
+        types: query.type === undefined ? undefined : Array.isArray(query.type) ? query.type : [query.type],
+        attributes: query.attrs && render.attributes ? [...render.attributes] : undefined,
+        q: query.q,
+        geo: query.geo,
+      },
+      context,
+    );
+    return { filter, render };
   }
 
-  #render(query: NgsiLdEntityQuery, context: NgsiLdContext): FeatureOptions {
-    const render: FeatureOptions = {
-      format: FORMATS[query.format ?? 'normalized'],
-      sysAttrs: false,
-      geometryProperty: context.expandTerm(query.geometryProperty ?? 'location'),
-    };
-    if (query.attrs) render.attributes = new Set(query.attrs.map((name) => context.expandTerm(name)));
-    if (query.pick) {
-      render.omitId = !query.pick.includes('id');
-      render.omitType = !query.pick.includes('type');
-      render.attributes = new Set(
-        query.pick.filter((name) => name !== 'id' && name !== 'type').map((name) => context.expandTerm(name)),
-      );
-    }
-    return render;
+  /** Matching entities as Features, a page of the store's order (GET /entities with limit/offset/count). */
+  #read(
+    query: NgsiLdEntityQuery,
+    page: { limit: number; offset: number; count: boolean },
+  ): Promise<NgsiLdPage<NgsiLdFeature>> {
+    return this.#run((context) => {
+      const { filter, render } = this.#prepare(query, context);
+      const result = this.#store().queryEntities(filter, page);
+      return {
+        items: result.entities.map(
+          (entity) => renderFeature(entity, context, render) as unknown as NgsiLdFeature,
+        ),
+        count: result.count,
+      };
+    });
   }
 
   /** The reader's limits, as discovery reports a broker's. */
@@ -143,11 +143,15 @@ export class InProcessReader implements NgsiLdGeoJsonReader {
   ): Promise<NgsiLdFeature | undefined> {
     try {
       return await this.#run((context) => {
-        // The id checks GET /entities/{id} makes (a URI), then the entity.
-        buildEntityFilter({ ids: [id] }, context);
-        const entity = this.#store().getEntity(id);
+        // The id check GET /entities/{id} makes (a URI), then the entity.
+        const entityId = checkEntityId(id, 'entity id');
+        const entity = this.#store().getEntity(entityId);
         if (!entity) return undefined;
-        return renderFeature(entity, context, this.#render(options, context)) as unknown as NgsiLdFeature;
+        return renderFeature(
+          entity,
+          context,
+          this.#prepare(options, context).render,
+        ) as unknown as NgsiLdFeature;
       });
     } catch (error) {
       // As over HTTP: no such entity or tenant is no entity (an id that is not a URI stays a bad request).
@@ -166,21 +170,7 @@ export class InProcessReader implements NgsiLdGeoJsonReader {
         `limit ${page.limit} is above the in-process maximum of ${IN_PROCESS_MAX_LIMIT}`,
         'too-many-results',
       );
-    return this.#run((context) => {
-      const filter = this.#filter(query, context);
-      const render = this.#render(query, context);
-      const result = this.#store().queryEntities(filter, {
-        limit: page.limit,
-        offset: page.offset ?? 0,
-        count: page.count ?? false,
-      });
-      return {
-        items: result.entities.map(
-          (entity) => renderFeature(entity, context, render) as unknown as NgsiLdFeature,
-        ),
-        count: result.count,
-      };
-    });
+    return this.#read(query, { limit: page.limit, offset: page.offset ?? 0, count: page.count ?? false });
   }
 
   /**
@@ -192,21 +182,13 @@ export class InProcessReader implements NgsiLdGeoJsonReader {
     options: NgsiLdReadAllOptions = {},
   ): Promise<NgsiLdFeature[]> {
     const maximum = options.maxItems ?? this.options.maxEntities ?? 50_000;
-    return this.#run((context) => {
-      const filter = this.#filter(query, context);
-      const render = this.#render(query, context);
-      // One more than allowed tells whether the cap was passed.
-      const { entities } = this.#store().queryEntities(filter, {
-        limit: maximum + 1,
-        offset: 0,
-        count: false,
-      });
-      if (entities.length > maximum)
-        throw new NgsiLdClientError(
-          `the broker holds more than ${maximum} entities of the query; narrow the query`,
-          'too-many-results',
-        );
-      return entities.map((entity) => renderFeature(entity, context, render) as unknown as NgsiLdFeature);
-    });
+    // One more than allowed tells whether the cap was passed.
+    const { items } = await this.#read(query, { limit: maximum + 1, offset: 0, count: false });
+    if (items.length > maximum)
+      throw new NgsiLdClientError(
+        `the broker holds more than ${maximum} entities of the query; narrow the query`,
+        'too-many-results',
+      );
+    return items;
   }
 }

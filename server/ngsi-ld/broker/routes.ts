@@ -10,7 +10,13 @@ import { buildEntityFilter, splitList, type EntitySelector } from '../entity-que
 import { badRequestData, errorTypeUri, invalidRequest, ngsiLdError, resourceNotFound } from '../errors';
 import { brokerProfile, type BrokerProfile } from '../profiles';
 import type { GeoQueryInput } from '../geo-query';
-import { renderEntity, renderFeature, type EntityFormat, type RenderOptions } from '../render';
+import {
+  projectionOptions,
+  renderEntity,
+  renderFeature,
+  type EntityFormat,
+  type RenderOptions,
+} from '../render';
 import type { SubscriptionService } from '../subscriptions';
 import {
   parseTemporalQuery,
@@ -886,26 +892,17 @@ function readRenderOptions(
     geometryProperty: context.expandTerm(parameters.geometryProperty ?? 'location'),
     lang: parameters.lang,
   };
-  const attrs = splitList(parameters.attrs, 'attrs');
-  const pick = splitList(parameters.pick, 'pick');
-  const omit = splitList(parameters.omit, 'omit');
-  if (pick && omit) throw badRequestData('pick and omit cannot be used together');
-  if (pick && attrs) throw badRequestData('pick and attrs cannot be used together');
-  if (attrs) render.attributes = new Set(attrs.map((name) => context.expandTerm(name)));
-  if (pick) {
-    render.omitId = !pick.includes('id');
-    render.omitType = !pick.includes('type');
-    render.attributes = new Set(
-      pick.filter((name) => name !== 'id' && name !== 'type').map((name) => context.expandTerm(name)),
-    );
-  }
-  if (omit) {
-    render.omitId = omit.includes('id');
-    render.omitType = omit.includes('type');
-    render.omitAttributes = new Set(
-      omit.filter((name) => name !== 'id' && name !== 'type').map((name) => context.expandTerm(name)),
-    );
-  }
+  Object.assign(
+    render,
+    projectionOptions(
+      {
+        attrs: splitList(parameters.attrs, 'attrs'),
+        pick: splitList(parameters.pick, 'pick'),
+        omit: splitList(parameters.omit, 'omit'),
+      },
+      context,
+    ),
+  );
   return render;
 }
 
