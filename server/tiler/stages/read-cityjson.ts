@@ -429,7 +429,6 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
   const members: Record<string, unknown> = {};
   let store: CityJsonVertexStore | undefined;
   let objectsStart: { offset: number; line: number } | undefined;
-  let objectsIsObject = false;
   let truncation: DataError | undefined;
   let insideObjects = false;
   try {
@@ -449,7 +448,6 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
               return;
             }
             objectsStart = { offset: scanner.offset, line: scanner.line };
-            objectsIsObject = true;
             insideObjects = true;
             await scanner.forEachMember('"CityObjects"', () => scanner.scanValue(false, 'a city object'));
             insideObjects = false;
@@ -478,7 +476,7 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
     } finally {
       await scanner.close();
     }
-    if (members.type !== 'CityJSON' || !objectsIsObject || !store) {
+    if (members.type !== 'CityJSON' || !objectsStart || !store) {
       if (truncation) throw truncation;
       throw notCityJson();
     }
@@ -488,7 +486,7 @@ async function readCityJsonDocument(file: string, options: CityJsonReadOptions):
       referenceSystem: context.referenceSystem,
       objects: 0,
     };
-    const start = objectsStart!;
+    const start = objectsStart;
     const fileSize = statSync(file).size;
     const objects = new JsonByteScanner(
       readDocumentBytes(file, gzip, start.offset, (bytes) =>
