@@ -1,13 +1,12 @@
 // Stage: collect CityGML appearances (X3DMaterial targets and ParameterizedTexture assignments (2.0 `target uri` + `textureCoordinates ring`, 3.0
 // `TextureAssociation` + `TexCoordList`) in a first pass, since global appearances follow the objects they colour.
-import { createReadStream, existsSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
 import { DataError } from '../errors';
 import type { ConversionWarning } from '../errors';
-import { isGzipFile, readTextChunks } from './open-input';
+import { readByteChunks, readTextChunks } from './open-input';
 
 /** Texture of one polygon: the image and the u,v list of each ring, keyed by the ring's gml:id. */
 export interface PolygonTexture {
@@ -37,28 +36,20 @@ export interface CityGmlAppearances {
 export async function fileContainsText(file: string, needle: string | string[]): Promise<boolean> {
   const patterns = (Array.isArray(needle) ? needle : [needle]).map((text) => Buffer.from(text, 'latin1'));
   const longest = Math.max(...patterns.map((pattern) => pattern.length));
-  // Check the gzip magic before opening the stream, so that a missing file is one rejected promise, not a stray event.
-  const gzip = await isGzipFile(file);
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const source = gzip ? raw.pipe(createGunzip()) : raw;
-  if (gzip) raw.on('error', (error) => source.destroy(error));
   let tail: Buffer = Buffer.alloc(0);
-  try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      if (patterns.some((pattern) => chunk.includes(pattern))) return true;
-      // A match across the boundary lies within the previous chunk's last bytes and this one's first: only those are
-      // joined (joining whole chunks copied the file once more).
-      if (tail.length > 0) {
-        const seam = Buffer.concat([tail, chunk.subarray(0, longest - 1)]);
-        if (patterns.some((pattern) => seam.includes(pattern))) return true;
-      }
-      const end = chunk.length >= longest - 1 ? chunk : Buffer.concat([tail, chunk]);
-      tail = Buffer.from(end.subarray(Math.max(0, end.length - longest + 1)));
+  // The reader's chunks are valid only until the next one (a reused buffer): the tail kept across is a copy.
+  for await (const chunk of readByteChunks(file, () => undefined)) {
+    if (patterns.some((pattern) => chunk.includes(pattern))) return true;
+    // A match across the boundary lies within the previous chunk's last bytes and this one's first: only those are
+    // joined (joining whole chunks copied the file once more).
+    if (tail.length > 0) {
+      const seam = Buffer.concat([tail, chunk.subarray(0, longest - 1)]);
+      if (patterns.some((pattern) => seam.includes(pattern))) return true;
     }
-    return false;
-  } finally {
-    raw.destroy();
+    const end = chunk.length >= longest - 1 ? chunk : Buffer.concat([tail, chunk]);
+    tail = Buffer.from(end.subarray(Math.max(0, end.length - longest + 1)));
   }
+  return false;
 }
 
 /** True when a CityGML file has global appearances (textures, or appearance members resolved across the file). */
