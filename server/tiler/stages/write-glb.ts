@@ -376,30 +376,22 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
 
 /**
  * UTF-8 bytes of `strings` back to back, with the offset of each and the total at the end. ASCII text (ids, codes:
- * nearly all) is encoded in one call, its offsets read off the string lengths; other text string by string.
+ * nearly all) is encoded in one call, its byte lengths read off the string lengths; other text string by string.
  */
 function encodeStrings(
   strings: string[],
   encoder: TextEncoder,
 ): { joined: Uint8Array; offsets: Uint32Array } {
-  const offsets = new Uint32Array(strings.length + 1);
   const all = strings.join('');
-  if (ASCII.test(all)) {
-    let total = 0;
-    strings.forEach((text, index) => {
-      offsets[index] = total;
-      total += text.length;
-    });
-    offsets[strings.length] = total;
-    return { joined: encoder.encode(all), offsets };
-  }
-  const encoded = strings.map((text) => encoder.encode(text));
+  const encoded = ASCII.test(all) ? undefined : strings.map((text) => encoder.encode(text));
+  const offsets = new Uint32Array(strings.length + 1);
   let total = 0;
-  encoded.forEach((bytes, index) => {
+  strings.forEach((text, index) => {
     offsets[index] = total;
-    total += bytes.length;
+    total += encoded ? encoded[index].length : text.length;
   });
-  offsets[encoded.length] = total;
+  offsets[strings.length] = total;
+  if (!encoded) return { joined: encoder.encode(all), offsets };
   const joined = new Uint8Array(total);
   let cursor = 0;
   for (const bytes of encoded) {
