@@ -94,16 +94,14 @@ export class JsonByteScanner {
   private async fill(): Promise<boolean> {
     if (this.ended) return false;
     const next = await this.chunks.next();
+    this.consumed += this.buffer.length;
+    this.position = 0;
     if (next.done) {
       this.ended = true;
-      this.consumed += this.buffer.length;
       this.buffer = EMPTY;
-      this.position = 0;
       return false;
     }
-    this.consumed += this.buffer.length;
     this.buffer = next.value;
-    this.position = 0;
     return true;
   }
 
