@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /** Vertices per page: the unit kept in memory, written to and read back from the spill file. */
-const PAGE_VERTICES = 1 << 15;
 const PAGE_SHIFT = 15;
+const PAGE_VERTICES = 1 << PAGE_SHIFT;
 /** Pages read back from the spill file kept at once (at most 16 × 768 kB). */
 const CACHED_PAGES = 16;
 /** Default size above which vertices go to a temporary file. */
@@ -64,10 +64,6 @@ export class CityJsonVertexStore {
     return this.integer ? new Int32Array(PAGE_VERTICES * 3) : new Float64Array(PAGE_VERTICES * 3);
   }
 
-  private pageBytes(): number {
-    return PAGE_VERTICES * 3 * (this.integer ? 4 : 8);
-  }
-
   add(x: number, y: number, z: number): void {
     if (
       this.integer &&
@@ -94,7 +90,7 @@ export class CityJsonVertexStore {
 
   /** Keeps or writes a full page; true when it went to the spill file (so its array may be reused). */
   private storePage(page: Page): boolean {
-    if (!this.spill && (this.pages.length + 1) * this.pageBytes() > this.spillBytes) {
+    if (!this.spill && (this.pages.length + 1) * page.byteLength > this.spillBytes) {
       const directory = mkdtempSync(path.join(tmpdir(), 'plaza-cityjson-vertices-'));
       const file = path.join(directory, 'vertices.bin');
       this.spill = { directory, file, descriptor: openSync(file, 'w+'), pages: 0 };
