@@ -230,8 +230,10 @@ export function triangulateObject(
         const x = source[vertex * 3];
         const y = source[vertex * 3 + 1];
         const height = source[vertex * 3 + 2] + heights.offset;
+        // Zero coordinates are neither looked up nor kept (see RECENT_POINTS).
+        const cacheable = x !== 0 && y !== 0;
         let recent = -1;
-        if (x !== 0 && y !== 0) {
+        if (cacheable) {
           for (let index = 0; index < recentCount; index++) {
             if (recentX[index] === x && recentY[index] === y) {
               recent = index;
@@ -248,7 +250,7 @@ export function triangulateObject(
           transform(x, y, lonLat);
           longitude = lonLat[0];
           latitude = lonLat[1];
-          if (x !== 0 && y !== 0) {
+          if (cacheable) {
             recentX[recentNext] = x;
             recentY[recentNext] = y;
             recentLonLat[recentNext * 2] = longitude;
