@@ -56,20 +56,8 @@ export async function* readBytesFrom(
   onBytes: (bytes: number) => void,
 ): AsyncGenerator<Buffer> {
   if (!gzip) {
-    const handle = await open(file, 'r');
-    try {
-      const buffer = Buffer.allocUnsafeSlow(READ_BYTES);
-      let position = start;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
-        if (bytesRead === 0) return;
-        position += bytesRead;
-        onBytes(position);
-        yield buffer.subarray(0, bytesRead);
-      }
-    } finally {
-      await handle.close();
-    }
+    yield* readPlainBytes(file, start, Infinity, onBytes);
+    return;
   }
   // A gzipped file cannot be entered in the middle: decompress from the start and drop what comes before `start`.
   const raw = createReadStream(file, { highWaterMark: READ_BYTES });
@@ -112,25 +100,36 @@ export async function* readRangeChunks(
   onBytes: (bytes: number) => void,
 ): AsyncGenerator<Buffer> {
   if (range.header.length > 0) yield Buffer.from(range.header);
+  yield* readPlainBytes(file, range.start, range.end, (position) => onBytes(position - range.start));
+  if (range.footer.length > 0) yield Buffer.from(range.footer);
+}
+
+/**
+ * Bytes [start, end) of an uncompressed file through one reused buffer (a chunk is valid only until the next is asked
+ * for); `onPosition` gets the file offset read up to. With `end` Infinity it reads to the end of the file, otherwise
+ * a file that ends before `end` is an error.
+ */
+async function* readPlainBytes(
+  file: string,
+  start: number,
+  end: number,
+  onPosition: (position: number) => void,
+): AsyncGenerator<Buffer> {
   const handle = await open(file, 'r');
   try {
-    let position = range.start;
-    const buffer = Buffer.allocUnsafeSlow(Math.min(READ_BYTES, range.end - range.start));
-    while (position < range.end) {
-      const { bytesRead } = await handle.read(
-        buffer,
-        0,
-        Math.min(buffer.length, range.end - position),
-        position,
-      );
-      if (bytesRead === 0)
+    const buffer = Buffer.allocUnsafeSlow(Math.min(READ_BYTES, end - start));
+    let position = start;
+    while (position < end) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position);
+      if (bytesRead === 0) {
+        if (end === Infinity) return;
         throw new Error(`unexpected end of file at byte ${position} (the file changed while read)`);
+      }
       position += bytesRead;
-      onBytes(position - range.start);
+      onPosition(position);
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
     await handle.close();
   }
-  if (range.footer.length > 0) yield Buffer.from(range.footer);
 }
