@@ -30,12 +30,13 @@ function align8(value: number): number {
 export class FeatureStore {
   private readonly descriptor: number;
   /** Objects not yet written, back to back (each a multiple of 8 bytes, so typed-array views stay aligned). */
-  private pending = new Uint8Array(FLUSH_BYTES);
-  private pendingView = new DataView(this.pending.buffer);
-  // Views of `pending` by element type, kept rather than made per surface (every object starts 8-byte aligned).
-  private pendingFloat64 = new Float64Array(this.pending.buffer);
-  private pendingUint32 = new Uint32Array(this.pending.buffer);
-  private pendingFloat32 = new Float32Array(this.pending.buffer);
+  private pending!: Uint8Array;
+  private pendingView!: DataView;
+  // Views of `pending` by element type, kept rather than made per surface (every object starts 8-byte aligned). All
+  // five are set together by allocatePending.
+  private pendingFloat64!: Float64Array;
+  private pendingUint32!: Uint32Array;
+  private pendingFloat32!: Float32Array;
   private pendingBytes = 0;
   private readonly encoder = new TextEncoder();
   private written = 0;
@@ -45,6 +46,7 @@ export class FeatureStore {
     private readonly storeIndex = 0,
   ) {
     this.descriptor = openSync(path, 'w+');
+    this.allocatePending(FLUSH_BYTES);
   }
 
   /** Appends one object and returns its index entry. */
@@ -113,6 +115,7 @@ export class FeatureStore {
     return entry;
   }
 
+  /** A fresh write buffer of `size` bytes and its views. */
   private allocatePending(size: number): void {
     this.pending = new Uint8Array(size);
     this.pendingView = new DataView(this.pending.buffer);
