@@ -145,12 +145,9 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
 
   const sizes = files.map((file) => statSync(file).size);
   const bytesTotal = sizes.reduce((sum, size) => sum + size, 0);
+  const cores = availableParallelism();
   const workerCount =
-    workersWanted > 0
-      ? workersWanted
-      : bytesTotal >= parallelMinimumBytes(availableParallelism())
-        ? Math.max(1, Math.min(availableParallelism(), 8))
-        : 1;
+    workersWanted > 0 ? workersWanted : bytesTotal >= parallelMinimumBytes(cores) ? Math.min(cores, 8) : 1;
   const spillBase = path.join(options.outDirectory, `.plaza-tiler-${process.pid}-${Date.now()}`);
   const spillPaths = Array.from({ length: workerCount }, (_, index) => `${spillBase}-${index}.spill`);
   try {
