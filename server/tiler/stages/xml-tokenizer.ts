@@ -315,8 +315,7 @@ export class XmlTokenizer {
       const start = buffer.byteOffset - this.joined.byteOffset + from;
       this.joined.copyWithin(0, start, start + length);
     } else {
-      if (length > this.joined.length)
-        this.joined = Buffer.allocUnsafeSlow(Math.max(length, 2 * this.joined.length));
+      this.reserve(length, 0);
       buffer.copy(this.joined, 0, from);
     }
     this.restLength = length;
@@ -329,13 +328,17 @@ export class XmlTokenizer {
    */
   private join(chunk: Buffer): Buffer {
     const size = this.restLength + chunk.length;
-    if (size > this.joined.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.joined.length));
-      this.joined.copy(grown, 0, 0, this.restLength);
-      this.joined = grown;
-    }
+    this.reserve(size, this.restLength);
     chunk.copy(this.joined, this.restLength);
     return this.joined.subarray(0, size);
+  }
+
+  /** Grows the join buffer (at least doubling it) to hold `size` bytes, keeping its first `keep`. */
+  private reserve(size: number, keep: number): void {
+    if (size <= this.joined.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.joined.length));
+    this.joined.copy(grown, 0, 0, keep);
+    this.joined = grown;
   }
 
   close(): void {
