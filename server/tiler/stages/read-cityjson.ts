@@ -357,15 +357,6 @@ function emitObject(
   }
 }
 
-function emitObjects(
-  objects: Record<string, unknown>,
-  context: CityJsonContext,
-  options: CityJsonReadOptions,
-  result: CityJsonReadResult,
-): void {
-  for (const [id, object] of Object.entries(objects)) emitObject(id, object, context, options, result);
-}
-
 /**
  * Reads a CityJSON document or CityJSONSeq file and emits one record per object with geometry. Memory stays bounded
  * whatever the file size: a document is scanned as bytes, its vertices are stored compactly (spilled to a temporary
@@ -594,7 +585,8 @@ async function readCityJsonSequence(file: string, options: CityJsonReadOptions):
       ...(document.appearance ? textureImagesOf(document.appearance, file, options) : {}),
       line: lineNumber,
     };
-    emitObjects((document.CityObjects as Record<string, CityJsonObject>) ?? {}, context, options, result);
+    for (const [id, object] of Object.entries((document.CityObjects as Record<string, unknown>) ?? {}))
+      emitObject(id, object, context, options, result);
   };
   for await (const chunk of readTextChunks(file, (bytes) => options.onBytes?.(bytes))) {
     buffer += chunk;
