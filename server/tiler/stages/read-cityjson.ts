@@ -63,7 +63,7 @@ interface CityJsonContext {
   textureImages: Array<string | undefined>;
   textureVertices: number[][];
   templates: CityJsonGeometry[];
-  templateVertices: number[][];
+  templateVertices: VertexLookup;
   referenceSystem?: string;
   line?: number;
 }
@@ -190,7 +190,7 @@ function convertObject(
         continue;
       }
       source = template;
-      vertices = lookupArrayVertices(context.templateVertices);
+      vertices = context.templateVertices;
       transformed = false;
       matrix = geometry.transformationMatrix ?? [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
       reference = [
@@ -329,7 +329,7 @@ function headerContext(
     materials: materialColors(document.appearance),
     ...textureImagesOf(document.appearance, file, options),
     templates: templates?.templates ?? [],
-    templateVertices: templates?.['vertices-templates'] ?? [],
+    templateVertices: lookupArrayVertices(templates?.['vertices-templates'] ?? []),
     referenceSystem: referenceSystemOf(document),
   };
 }
