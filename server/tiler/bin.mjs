@@ -40,9 +40,15 @@ if (childBundle !== undefined) {
     { stdio: 'inherit', env },
   );
   // Ctrl-C reaches both processes (same process group); the child decides, this one waits for it.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const forward = (signal) => child.kill(signal);
+  for (const signal of signals) process.on(signal, forward);
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exitCode = code ?? 1;
+    if (signal) {
+      // Die of the child's signal, as its caller expects: with the forwarding listener still on, raising it here would
+      // only call that listener, and this process would exit 0.
+      for (const name of signals) process.off(name, forward);
+      process.kill(process.pid, signal);
+    } else process.exitCode = code ?? 1;
   });
 }
