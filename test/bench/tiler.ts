@@ -2,8 +2,8 @@
 // its own child process under /usr/bin/time -v: wall time, CPU time, peak RSS, output size and the ratios.
 // Prints figures, never fails on timing. Sizes: BENCH_TILER_SIZES (default 1000,5000,20000 with the peer; the peer
 // needs ~2 min and ~2.6 GB at 20,000) and BENCH_TILER_PLAZA_ONLY_SIZES (default 100000; Plaza alone, for memory
-// flatness). Plaza runs twice per input: as `npm run tiles` does (worker threads from 32 MB on 4+ cores, 256 MB on fewer) and with --workers 1.
-// Peer runs stop after 300 s.
+// flatness). Plaza runs twice per input: as `npm run tiles` does (worker threads for large inputs, see
+// parallelMinimumBytes in server/tiler/pipeline.ts) and with --workers 1. Peer runs stop after 300 s.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
