@@ -43,8 +43,9 @@ function describeByte(byte: number): string {
 }
 
 /**
- * Reads one JSON document from byte chunks; the source may reuse a chunk's buffer once the next chunk is asked for. Positions are absolute (bytes of the uncompressed stream from
- * `startOffset`), lines are 1-based and count from `startLine`. Errors are {@link DataError}s with the file and line.
+ * Reads one JSON document from byte chunks; the source may reuse a chunk's buffer once the next chunk is asked for.
+ * Positions are absolute (bytes of the uncompressed stream from `startOffset`), lines are 1-based and count from
+ * `startLine`. Errors are {@link DataError}s with the file and line.
  */
 export class JsonByteScanner {
   /** The current line (1-based). */
