@@ -399,8 +399,9 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     };
 
     /**
-     * Keeps whole points: numbers parsed straight into `current` from `before` on (3D), or from `numbers` (any other
-     * dimension); on a bad count the points of this element are dropped. @returns whether the list was well formed.
+     * Keeps the points of one coordinate element: numbers parsed straight into `current` from `before` on (3D; dropped
+     * again when not well formed), or the whole points of `numbers` appended (any other dimension; `before` unused).
+     * @returns whether the list was well formed.
      */
     const keepPoints = (
       current: number[],
