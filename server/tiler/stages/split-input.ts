@@ -54,14 +54,14 @@ function countNewlines(bytes: Uint8Array): number {
 }
 
 /**
- * Cut points (byte offsets of member start tags) near each multiple of `partBytes`; undefined when the file stays
- * whole, `{ appearances: true }` when it stays whole because it has appearances (the reader need not scan for them).
+ * Cut points (byte offsets of member start tags) near each multiple of `partBytes`; when the file stays whole,
+ * `{ appearances }` once it was scanned for them (the reader need not scan again), undefined before that.
  */
 async function cutsOf(
   file: string,
   size: number,
   options: PlanOptions,
-): Promise<{ cuts: number[]; header: Buffer; footer: Buffer } | { appearances: true } | undefined> {
+): Promise<{ cuts: number[]; header: Buffer; footer: Buffer } | { appearances: boolean } | undefined> {
   if (size < options.partBytes * 2) return undefined;
   if (await isGzipFile(file)) return undefined;
   // Appearances are resolved across the whole file (textures often follow the objects): such files stay whole.
@@ -72,7 +72,7 @@ async function cutsOf(
     const headText = head.toString('latin1');
     const root = rootNameOf(headText);
     const first = MEMBER.exec(headText);
-    if (!root || !first) return undefined;
+    if (!root || !first) return { appearances: false };
     const memberTag = Buffer.from(`<${first[1]}`, 'latin1');
     const header = head.subarray(0, first.index);
     const cuts: number[] = [];
@@ -100,7 +100,7 @@ async function cutsOf(
       cuts.push(cut);
       previous = cut;
     }
-    if (cuts.length === 0) return undefined;
+    if (cuts.length === 0) return { appearances: false };
     return { cuts, header: Buffer.from(header), footer: Buffer.from(`</${root}>`, 'latin1') };
   } finally {
     closeSync(descriptor);
@@ -115,7 +115,12 @@ export async function planUnits(files: string[], options: PlanOptions): Promise<
     const size = statSync(file).size;
     const plan = isXml ? await cutsOf(file, size, options).catch(() => undefined) : undefined;
     if (!plan || 'appearances' in plan) {
-      units.push({ index: units.length, file, fileIndex, ...(plan ? { hasAppearances: true } : {}) });
+      units.push({
+        index: units.length,
+        file,
+        fileIndex,
+        ...(plan ? { hasAppearances: plan.appearances } : {}),
+      });
       continue;
     }
     const headerNewlines = countNewlines(plan.header);
