@@ -1,0 +1,70 @@
+// `npm run tiles` (server/tiler/bin.mjs) interrupted: the process must die of the signal it got (a shell then reports
+// 130 / 143 / 129) and must not leave the converting child behind. The input is a named pipe nobody writes to, so the
+// conversion is certainly still running (blocked reading) when the signal arrives, however fast the machine is.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const temporary = mkdtempSync(path.join(tmpdir(), 'plaza-tiler-signals-'));
+const pipe = path.join(temporary, 'never-written.gml');
+execFileSync('mkfifo', [pipe]);
+
+afterAll(() => rmSync(temporary, { recursive: true, force: true }));
+
+/** Process ids whose parent is `pid` (from /proc through pgrep). */
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there is none
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('tiler CLI (bin.mjs) on signals', () => {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    it(`dies of ${signal} with the converting child gone when ${signal} arrives mid-conversion`, async () => {
+      const cli = spawn(
+        process.execPath,
+        ['server/tiler/bin.mjs', pipe, '--out', path.join(temporary, `out-${signal}`), '--quiet'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        cli.on('exit', (code, received) => resolve({ code, signal: received })),
+      );
+      // The bundle may need building first (a few seconds on a cold cache); then the child blocks on the pipe.
+      const child = await waitFor(() => childrenOf(cli.pid!)[0], 60_000, 'the converting child');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(isAlive(child)).toBe(true);
+
+      cli.kill(signal);
+      const result = await exited;
+      expect(result).toEqual({ code: null, signal });
+      await waitFor(() => (isAlive(child) ? undefined : true), 5_000, 'the child to end');
+      expect(isAlive(child)).toBe(false);
+    }, 90_000);
+  }
+});
