@@ -2,7 +2,7 @@
 // 130 / 143 / 129) and must not leave the converting child behind. The input is a named pipe nobody writes to, so the
 // conversion is certainly still running (blocked reading) when the signal arrives, however fast the machine is.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,16 +13,20 @@ execFileSync('mkfifo', [pipe]);
 
 afterAll(() => rmSync(temporary, { recursive: true, force: true }));
 
-/** Process ids whose parent is `pid` (from /proc through pgrep). */
+/** Process ids whose parent is `pid` (field 4 of /proc/<id>/stat, after the parenthesised command name). */
 function childrenOf(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map(Number);
-  } catch {
-    return []; // pgrep exits 1 when there is none
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid) children.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
   }
+  return children;
 }
 
 function isAlive(pid: number): boolean {
