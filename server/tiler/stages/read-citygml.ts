@@ -61,10 +61,7 @@ const AGGREGATE_ELEMENTS = new Set([
   'CompositeSolid',
   'MultiGeometry',
 ]);
-/**
- * THEMATIC_KINDS as a Map: looked up for every element outside polygons, and most names miss, which on a plain object
- * walks the prototype chain (and would find Object.prototype's members).
- */
+/** THEMATIC_KINDS as a Map: a plain object's lookup would find Object.prototype's members for names like toString. */
 const THEMATIC = new Map<string, SurfaceKind>(Object.entries(THEMATIC_KINDS));
 const CLOSE_POLYGON = 1;
 const CLOSE_RING = 2;
@@ -80,6 +77,60 @@ function addIndex<K>(map: Map<K, number[]>, key: K, index: number): void {
 
 const GENERIC_ATTRIBUTE = /^(string|int|double|date|uri|measure|code)Attribute$/i;
 const SKIPPED_ATTRIBUTES = new Set(['description', 'boundedBy']);
+
+// Roles of element names: what the reader tests a name for, as bits computed once per distinct name (classifyName,
+// called by the tokenizer on a name's first start tag), so that each element costs bit tests, not string tests.
+const ROLE_CITY_OBJECT = 1 << 0;
+/** A generic attribute (stringAttribute, intAttribute, …, any case). */
+const ROLE_GENERIC = 1 << 1;
+/** A numeric generic attribute of CityGML 1.0/2.0 (int, double or measure, any case). */
+const ROLE_GENERIC_NUMERIC = 1 << 2;
+/** A numeric generic attribute of CityGML 3.0 (Int, Double or Measure, capitalised). */
+const ROLE_GENERIC_NUMERIC_3 = 1 << 3;
+/** A geometry property of one LOD (lod2Solid, …); the LOD is the name's fourth character. */
+const ROLE_LOD_PROPERTY = 1 << 4;
+/** An implicit geometry property (lod1ImplicitRepresentation, …); the LOD is the name's fourth character. */
+const ROLE_IMPLICIT = 1 << 5;
+const ROLE_SKIPPED = 1 << 6;
+const ROLE_AGGREGATE = 1 << 7;
+const ROLE_POLYGON = 1 << 8;
+const ROLE_EXTERIOR = 1 << 9;
+const ROLE_INTERIOR = 1 << 10;
+const ROLE_RING = 1 << 11;
+/** posList, pos or coordinates. */
+const ROLE_COORDINATES = 1 << 12;
+const ROLE_THEMATIC = 1 << 13;
+const ROLE_GENERIC_WRAPPER = 1 << 14;
+const ROLE_MATERIAL = 1 << 15;
+
+/** The role bits of an element's local name. */
+function classifyName(name: string): number {
+  let role = 0;
+  if (CITY_OBJECT_TYPES.has(name)) role |= ROLE_CITY_OBJECT;
+  if (GENERIC_ATTRIBUTE.test(name)) {
+    role |= ROLE_GENERIC;
+    if (/^(int|double|measure)/i.test(name)) role |= ROLE_GENERIC_NUMERIC;
+    if (/^(Int|Double|Measure)/.test(name)) role |= ROLE_GENERIC_NUMERIC_3;
+  }
+  if (LOD_PROPERTY.test(name)) role |= ROLE_LOD_PROPERTY;
+  if (/^lod\dImplicitRepresentation$/.test(name)) role |= ROLE_IMPLICIT;
+  if (SKIPPED_ATTRIBUTES.has(name)) role |= ROLE_SKIPPED;
+  if (AGGREGATE_ELEMENTS.has(name)) role |= ROLE_AGGREGATE;
+  if (POLYGON_ELEMENTS.has(name)) role |= ROLE_POLYGON;
+  if (name === 'exterior' || name === 'outerBoundaryIs') role |= ROLE_EXTERIOR;
+  if (name === 'interior' || name === 'innerBoundaryIs') role |= ROLE_INTERIOR;
+  if (name === 'LinearRing' || name === 'Ring') role |= ROLE_RING;
+  if (name === 'posList' || name === 'pos' || name === 'coordinates') role |= ROLE_COORDINATES;
+  if (THEMATIC.has(name)) role |= ROLE_THEMATIC;
+  if (name === 'genericAttribute') role |= ROLE_GENERIC_WRAPPER;
+  if (name === 'X3DMaterial') role |= ROLE_MATERIAL;
+  return role;
+}
+
+/** The LOD digit of a name classified ROLE_LOD_PROPERTY or ROLE_IMPLICIT (its fourth character). */
+function lodOfName(name: string): number {
+  return name.charCodeAt(3) - 48;
+}
 
 interface ParsedPolygon {
   id?: string;
@@ -299,6 +350,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const collected = new Map<string, ParsedPolygon[]>();
   const runPass = async (collectOnly: boolean): Promise<void> => {
     const parser = new XmlTokenizer();
+    parser.classify = classifyName;
     const names: string[] = [];
     const closers: Array<(() => void) | undefined> = [];
     const codes: number[] = [];
@@ -571,23 +623,21 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       return 0;
     };
 
-    parser.onOpen = (name, attributes) => {
+    parser.onOpen = (name, attributes, role) => {
       const depth = names.length;
       names.push(name);
       if (polygon !== undefined) {
         // Inside a polygon only rings and coordinates matter: skip every other check (most elements are here).
         let code = 0;
-        if (name === 'LinearRing' || name === 'Ring') code = openRing(attributes);
-        else if (name === 'posList' || name === 'pos' || name === 'coordinates')
-          code = openCoordinates(name, attributes);
-        else if (name === 'exterior' || name === 'outerBoundaryIs') ringRole = 'exterior';
-        else if (name === 'interior' || name === 'innerBoundaryIs') ringRole = 'interior';
+        if (role & ROLE_RING) code = openRing(attributes);
+        else if (role & ROLE_COORDINATES) code = openCoordinates(name, attributes);
+        else if (role & ROLE_EXTERIOR) ringRole = 'exterior';
+        else if (role & ROLE_INTERIOR) ringRole = 'interior';
         closers.push(undefined);
         codes.push(code);
         return;
       }
-      const isGenericName = name.endsWith('Attribute') && GENERIC_ATTRIBUTE.test(name);
-      const startsWithLod = name.charCodeAt(0) === 108 && name.startsWith('lod');
+      const isGenericName = (role & ROLE_GENERIC) !== 0;
       let closer: (() => void) | undefined;
       let code = 0;
       if (leaf && !leaf.hasChild && depth > leaf.object.depth + 1) {
@@ -610,7 +660,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         firstSrsName ??= srsName;
       }
 
-      if (!collectOnly && CITY_OBJECT_TYPES.has(name)) {
+      if (!collectOnly && (role & ROLE_CITY_OBJECT) !== 0) {
         const parent = objectStack[objectStack.length - 1];
         const id =
           attributeByLocalName(attributes, 'id') ??
@@ -663,11 +713,11 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
             object,
             name: attributes.name ?? '',
             value: '',
-            numeric: /^(int|double|measure)/i.test(name),
+            numeric: (role & ROLE_GENERIC_NUMERIC) !== 0,
           };
-        } else if (name === 'genericAttribute') {
+        } else if (role & ROLE_GENERIC_WRAPPER) {
           // CityGML 3.0 wraps each generic attribute; the typed element inside carries name and value.
-        } else if (!SKIPPED_ATTRIBUTES.has(name) && !(startsWithLod && LOD_PROPERTY.test(name))) {
+        } else if ((role & (ROLE_SKIPPED | ROLE_LOD_PROPERTY)) === 0) {
           leaf = { object, name, hasChild: false };
           startText();
           code = CLOSE_LEAF;
@@ -684,7 +734,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           object: objectStack[objectStack.length - 1],
           name: '',
           value: '',
-          numeric: /^(Int|Double|Measure)/.test(name),
+          numeric: (role & ROLE_GENERIC_NUMERIC_3) !== 0,
         };
       }
       if (generic && isGenericName) {
@@ -709,19 +759,18 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         };
       }
 
-      const lodMatch = startsWithLod ? LOD_PROPERTY.exec(name) : null;
-      if (lodMatch) {
+      if (role & ROLE_LOD_PROPERTY) {
         const savedLod = lod;
-        lod = Number(lodMatch[1]);
+        lod = lodOfName(name);
         const previous = closer;
         closer = () => {
           previous?.();
           lod = savedLod;
         };
-      } else if (startsWithLod && !collectOnly && group && /^lod\dImplicitRepresentation$/.test(name)) {
+      } else if ((role & ROLE_IMPLICIT) !== 0 && !collectOnly && group) {
         // ImplicitGeometry: template polygons (inline or by xlink) × transformationMatrix + referencePoint, baked.
         const savedLod = lod;
-        lod = Number(name.charAt(3));
+        lod = lodOfName(name);
         const current: ImplicitContext = {
           lod,
           matrix: undefined,
@@ -752,7 +801,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           else current.referencePoint = numbers.length >= 3 ? numbers : undefined;
         };
       }
-      const thematic = THEMATIC.get(name);
+      const thematic = role & ROLE_THEMATIC ? THEMATIC.get(name) : undefined;
       if (thematic) {
         const savedKind = kind;
         kind = thematic;
@@ -775,7 +824,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         object.references.push({ target, lod });
       }
 
-      if (AGGREGATE_ELEMENTS.has(name)) {
+      if (role & ROLE_AGGREGATE) {
         const id = attributeByLocalName(attributes, 'id');
         if (id || attributes.orientation === '-') {
           const savedReversed = reversed;
@@ -788,7 +837,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
             if (id) aggregateIds.pop();
           };
         }
-      } else if (POLYGON_ELEMENTS.has(name)) {
+      } else if (role & ROLE_POLYGON) {
         // Hot paths (polygon, ring, coordinates) close through a code, not a closure: one per element adds up.
         polygon = {
           id: attributeByLocalName(attributes, 'id'),
@@ -803,15 +852,15 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         };
         ringRole = 'exterior';
         code = CLOSE_POLYGON;
-      } else if (name === 'exterior' || name === 'outerBoundaryIs') {
+      } else if (role & ROLE_EXTERIOR) {
         ringRole = 'exterior';
-      } else if (name === 'interior' || name === 'innerBoundaryIs') {
+      } else if (role & ROLE_INTERIOR) {
         ringRole = 'interior';
-      } else if (name === 'LinearRing' || name === 'Ring') {
+      } else if (role & ROLE_RING) {
         code = openRing(attributes);
-      } else if (name === 'posList' || name === 'pos' || name === 'coordinates') {
+      } else if (role & ROLE_COORDINATES) {
         code = openCoordinates(name, attributes);
-      } else if (name === 'X3DMaterial' && !collectOnly) {
+      } else if ((role & ROLE_MATERIAL) !== 0 && !collectOnly) {
         const current = { diffuse: '', transparency: 0, targets: [] as string[] };
         material = current;
         closer = () => {

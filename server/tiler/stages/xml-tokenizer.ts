@@ -134,6 +134,8 @@ interface NameEntry {
   bytes: Buffer;
   qualified: string;
   local: string;
+  /** classify(local) of a tag name, computed on its first start tag (-1 until then; attribute names keep -1). */
+  role: number;
 }
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -200,8 +202,17 @@ function sameBytes(bytes: Buffer, buffer: Buffer, start: number, end: number): b
 export class XmlTokenizer {
   /** While true, text and CDATA inside elements are decoded and passed to onText; otherwise skipped. */
   captureText = false;
-  /** Start tag: local name (prefix removed), attributes by qualified name (values decoded; one shared frozen object for tags without any). */
-  onOpen: (localName: string, attributes: Readonly<Record<string, string>>) => void = () => undefined;
+  /**
+   * Start tag: local name (prefix removed), attributes by qualified name (values decoded; one shared frozen object for
+   * tags without any), and the name's role: what `classify` returned for it.
+   */
+  onOpen: (localName: string, attributes: Readonly<Record<string, string>>, role: number) => void = () =>
+    undefined;
+  /**
+   * Classifies a tag's local name, once per distinct name (names are interned), so that onOpen can switch on a number
+   * instead of testing the name against sets and patterns at every element. Set it before the first write.
+   */
+  classify: (localName: string) => number = () => 0;
   onClose: () => void = () => undefined;
   onText: (text: string) => void = () => undefined;
   /**
@@ -548,6 +559,7 @@ export class XmlTokenizer {
       bytes: Buffer.from(buffer.subarray(start, end)),
       qualified,
       local: colon < 0 ? qualified : decode(buffer, colon + 1, end, high < 0x80),
+      role: -1,
     };
     if (known === undefined && this.names.size < 4096) this.names.set(key, entry);
     return entry;
@@ -643,7 +655,8 @@ export class XmlTokenizer {
     }
     this.position = this.base + cursor;
     this.stack.push(entry);
-    this.onOpen(entry.local, attributes);
+    if (entry.role < 0) entry.role = this.classify(entry.local);
+    this.onOpen(entry.local, attributes, entry.role);
     if (selfClosing) {
       this.stack.pop();
       this.onClose();

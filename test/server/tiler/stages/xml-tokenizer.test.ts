@@ -127,6 +127,34 @@ describe('xml-tokenizer', () => {
     expect(errorOf('<r><ab></ab x></r>').message).toMatch(/unexpected close tag <\/ab x>/);
   });
 
+  it('returns the role classify gave a local name, calling classify once per distinct tag name', () => {
+    const xml = '<a:root x="1"><b:item y="2"/><c:item/><b:item>t</b:item><other/><b:item/></a:root>';
+    for (const size of [1, 5, 1 << 20]) {
+      const tokenizer = new XmlTokenizer();
+      const classified: string[] = [];
+      tokenizer.classify = (name) => {
+        classified.push(name);
+        return name === 'item' ? 7 : name.length;
+      };
+      const opened: Array<[string, number]> = [];
+      tokenizer.onOpen = (name, _attributes, role) => opened.push([name, role]);
+      const bytes = Buffer.from(xml);
+      for (let start = 0; start < bytes.length; start += size)
+        tokenizer.write(bytes.subarray(start, start + size));
+      tokenizer.close();
+      expect(opened).toEqual([
+        ['root', 4],
+        ['item', 7],
+        ['item', 7],
+        ['item', 7],
+        ['other', 5],
+        ['item', 7],
+      ]);
+      // b:item and c:item are different names with the same local name; attribute names are never classified.
+      expect(classified).toEqual(['root', 'item', 'item', 'other']);
+    }
+  });
+
   it('gives every tag without attributes the same empty object, frozen so that no handler can change it', () => {
     const opens = tokenize('<r><a/><b c="1"/><d/></r>').filter((event) => event[0] === 'open');
     expect(opens.map((event) => event[2])).toEqual([{}, {}, { c: '1' }, {}]);
