@@ -155,6 +155,41 @@ describe('xml-tokenizer', () => {
     }
   });
 
+  it('throws when a close tag differs from the open tag in any one byte, whatever the name length and chunk size', () => {
+    for (let length = 1; length <= 9; length++) {
+      const name = 'abcdefghi'.slice(0, length);
+      for (let position = 0; position < length; position++) {
+        const wrong = name.slice(0, position) + 'X' + name.slice(position + 1);
+        for (const size of [1, 3, 1 << 20]) {
+          expect(errorOf(`<r><${name}></${wrong}></r>`, size).message).toBe(
+            `unexpected close tag </${wrong}> (expected </${name}>)`,
+          );
+        }
+      }
+      // The same name twice is interned once: the second start tag must find it again.
+      expect(tokenize(`<r><${name}/><${name}></${name}></r>`, 2)).toEqual([
+        ['open', 'r', {}, 1],
+        ['open', name, {}, 1],
+        ['close'],
+        ['open', name, {}, 1],
+        ['close'],
+        ['close'],
+      ]);
+    }
+  });
+
+  it('returns values holding the other quote, and tells a "<" in a value from a value cut by the end of the document', () => {
+    for (const size of [1, 4, 1 << 20]) {
+      expect(tokenize(`<a b="it's" c='say "hi"'/>`, size)).toEqual([
+        ['open', 'a', { b: "it's", c: 'say "hi"' }, 1],
+        ['close'],
+      ]);
+      const lessThan = errorOf('<a>\n<b c="x\ny<z"/></a>', size);
+      expect([lessThan.message, lessThan.line]).toEqual(['"<" in the value of attribute c', 3]);
+      expect(errorOf('<a b="x<y', size).message).toBe('unexpected end of document inside markup');
+    }
+  });
+
   it('gives every tag without attributes the same empty object, frozen so that no handler can change it', () => {
     const opens = tokenize('<r><a/><b c="1"/><d/></r>').filter((event) => event[0] === 'open');
     expect(opens.map((event) => event[2])).toEqual([{}, {}, { c: '1' }, {}]);
