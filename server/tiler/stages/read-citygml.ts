@@ -127,6 +127,24 @@ function classifyName(name: string): number {
   return role;
 }
 
+// Roles of attribute names (XmlTokenizer.classifyAttribute): onOpen gets those of a tag's attributes OR-ed together and
+// looks up only the attributes that are there (most tags have none of these, many have none at all).
+/** id in any namespace (gml:id). */
+const ATTRIBUTE_ID = 1 << 0;
+/** href in any namespace (xlink:href). */
+const ATTRIBUTE_HREF = 1 << 1;
+const ATTRIBUTE_SRS_NAME = 1 << 2;
+const ATTRIBUTE_ORIENTATION = 1 << 3;
+
+/** The role bits of an attribute's qualified name. */
+function classifyAttributeName(name: string): number {
+  if (name === 'id' || name.endsWith(':id')) return ATTRIBUTE_ID;
+  if (name === 'href' || name.endsWith(':href')) return ATTRIBUTE_HREF;
+  if (name === 'srsName') return ATTRIBUTE_SRS_NAME;
+  if (name === 'orientation') return ATTRIBUTE_ORIENTATION;
+  return 0;
+}
+
 /** The LOD digit of a name classified ROLE_LOD_PROPERTY or ROLE_IMPLICIT (its fourth character). */
 function lodOfName(name: string): number {
   return name.charCodeAt(3) - 48;
@@ -183,7 +201,13 @@ function attributeByLocalName(attributes: Record<string, string>, wanted: string
   return undefined;
 }
 
-function hrefTarget(attributes: Record<string, string>): string | undefined {
+/** The gml:id (an id in any namespace) of a tag whose attributes have the roles `attributeRoles`. */
+function idAttribute(attributes: Record<string, string>, attributeRoles: number): string | undefined {
+  return attributeRoles & ATTRIBUTE_ID ? attributeByLocalName(attributes, 'id') : undefined;
+}
+
+function hrefTarget(attributes: Record<string, string>, attributeRoles: number): string | undefined {
+  if ((attributeRoles & ATTRIBUTE_HREF) === 0) return undefined;
   const href = attributes['xlink:href'] ?? attributeByLocalName(attributes, 'href');
   if (href === undefined || href === '') return undefined;
   const hash = href.lastIndexOf('#');
@@ -351,6 +375,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const runPass = async (collectOnly: boolean): Promise<void> => {
     const parser = new XmlTokenizer();
     parser.classify = classifyName;
+    parser.classifyAttribute = classifyAttributeName;
     const names: string[] = [];
     const closers: Array<(() => void) | undefined> = [];
     const codes: number[] = [];
@@ -591,10 +616,10 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     parser.onText = (chunk) => {
       if (text) text.push(chunk);
     };
-    const openRing = (attributes: Record<string, string>): number => {
+    const openRing = (attributes: Record<string, string>, attributeRoles: number): number => {
       ring = [];
       ringRoleOfRing = ringRole;
-      ringId = attributeByLocalName(attributes, 'id');
+      ringId = idAttribute(attributes, attributeRoles);
       return CLOSE_RING;
     };
     const openCoordinates = (name: string, attributes: Record<string, string>): number => {
@@ -623,13 +648,13 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       return 0;
     };
 
-    parser.onOpen = (name, attributes, role) => {
+    parser.onOpen = (name, attributes, role, attributeRoles) => {
       const depth = names.length;
       names.push(name);
       if (polygon !== undefined) {
         // Inside a polygon only rings and coordinates matter: skip every other check (most elements are here).
         let code = 0;
-        if (role & ROLE_RING) code = openRing(attributes);
+        if (role & ROLE_RING) code = openRing(attributes, attributeRoles);
         else if (role & ROLE_COORDINATES) code = openCoordinates(name, attributes);
         else if (role & ROLE_EXTERIOR) ringRole = 'exterior';
         else if (role & ROLE_INTERIOR) ringRole = 'interior';
@@ -653,7 +678,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         );
         if (namespace) result.version = /citygml\/(\d\.\d)$/.exec(namespace[1])![1];
       }
-      const srsName = attributes.srsName;
+      const srsName = attributeRoles & ATTRIBUTE_SRS_NAME ? attributes.srsName : undefined;
       if (srsName !== undefined && !collectOnly) {
         if (objectStack.length === 0 && result.rootSrsName === undefined) result.rootSrsName = srsName;
         else if (group && group.srsName === undefined) group.srsName = srsName;
@@ -663,7 +688,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       if (!collectOnly && (role & ROLE_CITY_OBJECT) !== 0) {
         const parent = objectStack[objectStack.length - 1];
         const id =
-          attributeByLocalName(attributes, 'id') ??
+          idAttribute(attributes, attributeRoles) ??
           // No gml:id: named after the byte offset of its tag in the file (the same whether the file is read whole or
           // in parts).
           `${name}_at_${range ? range.start + parser.offset - range.header.length : parser.offset}`;
@@ -812,7 +837,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         };
       }
 
-      const target = hrefTarget(attributes);
+      const target = hrefTarget(attributes, attributeRoles);
       if (
         target !== undefined &&
         implicit &&
@@ -825,10 +850,11 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       }
 
       if (role & ROLE_AGGREGATE) {
-        const id = attributeByLocalName(attributes, 'id');
-        if (id || attributes.orientation === '-') {
+        const id = idAttribute(attributes, attributeRoles);
+        const reverse = (attributeRoles & ATTRIBUTE_ORIENTATION) !== 0 && attributes.orientation === '-';
+        if (id || reverse) {
           const savedReversed = reversed;
-          if (attributes.orientation === '-') reversed = !reversed;
+          if (reverse) reversed = !reversed;
           if (id) aggregateIds.push(id);
           const previous = closer;
           closer = () => {
@@ -840,7 +866,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       } else if (role & ROLE_POLYGON) {
         // Hot paths (polygon, ring, coordinates) close through a code, not a closure: one per element adds up.
         polygon = {
-          id: attributeByLocalName(attributes, 'id'),
+          id: idAttribute(attributes, attributeRoles),
           rings: [],
           ringIds: [],
           kind,
@@ -857,7 +883,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       } else if (role & ROLE_INTERIOR) {
         ringRole = 'interior';
       } else if (role & ROLE_RING) {
-        code = openRing(attributes);
+        code = openRing(attributes, attributeRoles);
       } else if (role & ROLE_COORDINATES) {
         code = openCoordinates(name, attributes);
       } else if ((role & ROLE_MATERIAL) !== 0 && !collectOnly) {

@@ -142,16 +142,20 @@ interface NameEntry {
   words: Int32Array;
   qualified: string;
   local: string;
-  /** classify(local) of a tag name, computed on its first start tag (-1 until then; attribute names keep -1). */
+  /** classify(local) of a tag name or classifyAttribute(qualified) of an attribute name, once seen (-1 until then). */
   role: number;
   /** The name's hash key, and the next entry in its slot of the name table. */
   key: number;
   next: NameEntry | undefined;
 }
 
-/** Slots of the name table (a power of two); it holds at most MAX_NAMES names. */
+/** Slots of a name table (a power of two); the tables hold at most MAX_NAMES names. */
 const NAME_SLOTS = 1024;
 const MAX_NAMES = 4096;
+
+function newNameTable(): Array<NameEntry | undefined> {
+  return new Array<NameEntry | undefined>(NAME_SLOTS).fill(undefined);
+}
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
@@ -234,15 +238,25 @@ export class XmlTokenizer {
   captureText = false;
   /**
    * Start tag: local name (prefix removed), attributes by qualified name (values decoded; one shared frozen object for
-   * tags without any), and the name's role: what `classify` returned for it.
+   * tags without any), the name's role (what `classify` returned for it), and the roles of its attribute names
+   * (what `classifyAttribute` returned for each, OR-ed together; 0 without attributes).
    */
-  onOpen: (localName: string, attributes: Readonly<Record<string, string>>, role: number) => void = () =>
-    undefined;
+  onOpen: (
+    localName: string,
+    attributes: Readonly<Record<string, string>>,
+    role: number,
+    attributeRoles: number,
+  ) => void = () => undefined;
   /**
    * Classifies a tag's local name, once per distinct name (names are interned), so that onOpen can switch on a number
    * instead of testing the name against sets and patterns at every element. Set it before the first write.
    */
   classify: (localName: string) => number = () => 0;
+  /**
+   * Classifies an attribute's qualified name, once per distinct name, as bits: onOpen gets those of a tag's attributes
+   * OR-ed together, so that it looks up only attributes that are there. Set it before the first write.
+   */
+  classifyAttribute: (qualifiedName: string) => number = () => 0;
   onClose: () => void = () => undefined;
   onText: (text: string) => void = () => undefined;
   /**
@@ -274,12 +288,11 @@ export class XmlTokenizer {
   private lineStart = 0;
   private readonly stack: NameEntry[] = [];
   /**
-   * Interned names: a hash table of its own (chained in slots by key), as a Map lookup cost more than the rest of
-   * interning for the short names of a tag-heavy document.
+   * Interned tag and attribute names (apart: their local names and roles differ): hash tables of their own (chained
+   * in slots by key), as a Map lookup cost more than the rest of interning for the short names of a tag-heavy document.
    */
-  private readonly names: Array<NameEntry | undefined> = new Array<NameEntry | undefined>(NAME_SLOTS).fill(
-    undefined,
-  );
+  private readonly tagNames = newNameTable();
+  private readonly attributeNames = newNameTable();
   private nameCount = 0;
   private rootSeen = false;
   private started = false;
@@ -589,10 +602,17 @@ export class XmlTokenizer {
   }
 
   /** The interned strings of a name (tag and attribute names repeat: decode each once). */
-  private intern(buffer: Buffer, start: number, end: number, colon: number, hash: number): NameEntry {
+  private intern(
+    table: Array<NameEntry | undefined>,
+    buffer: Buffer,
+    start: number,
+    end: number,
+    colon: number,
+    hash: number,
+  ): NameEntry {
     const key = (hash ^ (end - start)) | 0;
     const slot = key & (NAME_SLOTS - 1);
-    for (let known = this.names[slot]; known !== undefined; known = known.next) {
+    for (let known = table[slot]; known !== undefined; known = known.next) {
       if (known.key === key && sameName(known, this.view, buffer, start, end)) return known;
     }
     let high = 0;
@@ -608,10 +628,10 @@ export class XmlTokenizer {
       local: colon < 0 ? qualified : decode(buffer, colon + 1, end, high < 0x80),
       role: -1,
       key,
-      next: this.names[slot],
+      next: table[slot],
     };
     if (this.nameCount < MAX_NAMES) {
-      this.names[slot] = entry;
+      table[slot] = entry;
       this.nameCount++;
     }
     return entry;
@@ -637,8 +657,9 @@ export class XmlTokenizer {
       hash = (Math.imul(hash, 31) + code) | 0;
     }
     if (cursor >= length) return -1;
-    const entry = this.intern(buffer, index + 1, cursor, colon, hash);
+    const entry = this.intern(this.tagNames, buffer, index + 1, cursor, colon, hash);
     let attributes = NO_ATTRIBUTES;
+    let attributeRoles = 0;
     let selfClosing = false;
     for (;;) {
       const before = cursor;
@@ -663,7 +684,10 @@ export class XmlTokenizer {
       }
       if (cursor >= length) return -1;
       if (cursor === nameStart) this.fail('disallowed character in an attribute name', cursor);
-      const name = this.intern(buffer, nameStart, cursor, -1, nameHash).qualified;
+      const attribute = this.intern(this.attributeNames, buffer, nameStart, cursor, -1, nameHash);
+      if (attribute.role < 0) attribute.role = this.classifyAttribute(attribute.qualified);
+      attributeRoles |= attribute.role;
+      const name = attribute.qualified;
       while (cursor < length && isSpace(buffer[cursor])) cursor++;
       if (cursor >= length) return -1;
       if (buffer[cursor] !== EQUALS) this.fail(`attribute ${name} without a value`, cursor);
@@ -717,7 +741,7 @@ export class XmlTokenizer {
     this.position = this.base + cursor;
     this.stack.push(entry);
     if (entry.role < 0) entry.role = this.classify(entry.local);
-    this.onOpen(entry.local, attributes, entry.role);
+    this.onOpen(entry.local, attributes, entry.role, attributeRoles);
     if (selfClosing) {
       this.stack.pop();
       this.onClose();

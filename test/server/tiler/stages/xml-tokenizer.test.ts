@@ -155,6 +155,32 @@ describe('xml-tokenizer', () => {
     }
   });
 
+  it('returns the attribute roles OR-ed per tag, classifying each attribute name once and apart from tag names', () => {
+    const xml = '<r xlink:href="a" gml:id="b"><xlink:href gml:id="c"/><x/><y xlink:href="d"/></r>';
+    for (const size of [1, 7, 1 << 20]) {
+      const tokenizer = new XmlTokenizer();
+      const classified: string[] = [];
+      tokenizer.classifyAttribute = (name) => {
+        classified.push(name);
+        return name === 'xlink:href' ? 1 : 2;
+      };
+      const opened: Array<[string, number]> = [];
+      tokenizer.onOpen = (name, _attributes, _role, attributeRoles) => opened.push([name, attributeRoles]);
+      const bytes = Buffer.from(xml);
+      for (let start = 0; start < bytes.length; start += size)
+        tokenizer.write(bytes.subarray(start, start + size));
+      tokenizer.close();
+      // The tag named like an attribute seen before still gets its local name.
+      expect(opened).toEqual([
+        ['r', 3],
+        ['href', 2],
+        ['x', 0],
+        ['y', 1],
+      ]);
+      expect(classified).toEqual(['xlink:href', 'gml:id']);
+    }
+  });
+
   it('throws when a close tag differs from the open tag in any one byte, whatever the name length and chunk size', () => {
     for (let length = 1; length <= 9; length++) {
       const name = 'abcdefghi'.slice(0, length);
