@@ -91,23 +91,28 @@ export function parseNumberBytes(buffer: Buffer, start: number, end: number, out
       index++;
     }
     // Fast path (exact): at most 15 digits, so the mantissa and the power of ten are exact doubles and the one
-    // division is correctly rounded, as the string conversion would be.
+    // division is correctly rounded, as the string conversion would be. The integer and fraction digits have loops
+    // of their own, so that a digit costs no test for the dot (more digits make the mantissa inexact, but then the
+    // string conversion is used).
     let mantissa = 0;
-    let digits = 0;
-    let fraction = 0;
-    let dot = false;
-    let fast = true;
+    let integer = 0;
     for (; index < end; index++) {
       code = buffer[index];
-      if (code >= 48 && code <= 57) {
-        if (digits < 15) {
-          mantissa = mantissa * 10 + (code - 48);
-          digits++;
-          if (dot) fraction++;
-        } else fast = false;
-      } else if (code === 46 && !dot) dot = true;
-      else break;
+      if (code < 48 || code > 57) break;
+      mantissa = mantissa * 10 + (code - 48);
+      integer++;
     }
+    let fraction = 0;
+    if (index < end && buffer[index] === 46) {
+      for (index++; index < end; index++) {
+        code = buffer[index];
+        if (code < 48 || code > 57) break;
+        mantissa = mantissa * 10 + (code - 48);
+        fraction++;
+      }
+    }
+    const digits = integer + fraction;
+    let fast = digits <= 15;
     if (index < end && !isSpace(buffer[index])) {
       fast = false;
       while (index < end && !isSpace(buffer[index])) index++;

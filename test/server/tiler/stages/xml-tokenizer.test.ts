@@ -302,6 +302,10 @@ describe('xml-tokenizer', () => {
       '99.99999999999999',
       '12345.678901234567',
       '0x10',
+      '12345678.1234567',
+      '123456789.1234567',
+      '00000000000000001.25',
+      '-999999999999999',
     ];
     const out: number[] = [];
     const text = ` ${tokens.join(' \n\t')}  `;
@@ -311,6 +315,9 @@ describe('xml-tokenizer', () => {
     const bad: number[] = [];
     expect(parseNumberBytes(Buffer.from('1 2 x 3'), 0, 7, bad)).toBe(false);
     expect(bad).toEqual([1, 2, 3]);
+    const malformed: number[] = [];
+    expect(parseNumberBytes(Buffer.from('1.2.3 . - +. 4'), 0, 14, malformed)).toBe(false);
+    expect(malformed).toEqual([4]);
   });
 
   it('captures numbers straight from the bytes whatever the chunk boundaries, entities and CDATA included', () => {
