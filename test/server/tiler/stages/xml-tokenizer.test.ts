@@ -40,6 +40,37 @@ function tokenize(xml: string | Buffer, pieceSize = 1 << 20, capture = 'posList'
   return events;
 }
 
+/** Feeds `xml` to the tokenizer in pieces of `pieceSize` bytes, then closes it. */
+function feed(tokenizer: XmlTokenizer, xml: string, pieceSize: number): void {
+  const bytes = Buffer.from(xml, 'utf8');
+  for (let start = 0; start < bytes.length; start += pieceSize)
+    tokenizer.write(bytes.subarray(start, start + pieceSize));
+  tokenizer.close();
+}
+
+/**
+ * Tokenizes `xml` with `roleOf` as the tokenizer's `hook` classifier; returns the names it was asked to classify and
+ * each start tag's local name with its role (classify) or its attributes' roles (classifyAttribute).
+ */
+function classifications(
+  hook: 'classify' | 'classifyAttribute',
+  roleOf: (name: string) => number,
+  xml: string,
+  pieceSize: number,
+): { opened: Array<[string, number]>; classified: string[] } {
+  const tokenizer = new XmlTokenizer();
+  const classified: string[] = [];
+  tokenizer[hook] = (name) => {
+    classified.push(name);
+    return roleOf(name);
+  };
+  const opened: Array<[string, number]> = [];
+  tokenizer.onOpen = (name, _attributes, role, attributeRoles) =>
+    opened.push([name, hook === 'classify' ? role : attributeRoles]);
+  feed(tokenizer, xml, pieceSize);
+  return { opened, classified };
+}
+
 function errorOf(xml: string, pieceSize?: number): XmlSyntaxError {
   try {
     tokenize(xml, pieceSize);
@@ -130,18 +161,12 @@ describe('xml-tokenizer', () => {
   it('returns the role classify gave a local name, calling classify once per distinct tag name', () => {
     const xml = '<a:root x="1"><b:item y="2"/><c:item/><b:item>t</b:item><other/><b:item/></a:root>';
     for (const size of [1, 5, 1 << 20]) {
-      const tokenizer = new XmlTokenizer();
-      const classified: string[] = [];
-      tokenizer.classify = (name) => {
-        classified.push(name);
-        return name === 'item' ? 7 : name.length;
-      };
-      const opened: Array<[string, number]> = [];
-      tokenizer.onOpen = (name, _attributes, role) => opened.push([name, role]);
-      const bytes = Buffer.from(xml);
-      for (let start = 0; start < bytes.length; start += size)
-        tokenizer.write(bytes.subarray(start, start + size));
-      tokenizer.close();
+      const { opened, classified } = classifications(
+        'classify',
+        (name) => (name === 'item' ? 7 : name.length),
+        xml,
+        size,
+      );
       expect(opened).toEqual([
         ['root', 4],
         ['item', 7],
@@ -158,18 +183,12 @@ describe('xml-tokenizer', () => {
   it('returns the attribute roles OR-ed per tag, classifying each attribute name once and apart from tag names', () => {
     const xml = '<r xlink:href="a" gml:id="b"><xlink:href gml:id="c"/><x/><y xlink:href="d"/></r>';
     for (const size of [1, 7, 1 << 20]) {
-      const tokenizer = new XmlTokenizer();
-      const classified: string[] = [];
-      tokenizer.classifyAttribute = (name) => {
-        classified.push(name);
-        return name === 'xlink:href' ? 1 : 2;
-      };
-      const opened: Array<[string, number]> = [];
-      tokenizer.onOpen = (name, _attributes, _role, attributeRoles) => opened.push([name, attributeRoles]);
-      const bytes = Buffer.from(xml);
-      for (let start = 0; start < bytes.length; start += size)
-        tokenizer.write(bytes.subarray(start, start + size));
-      tokenizer.close();
+      const { opened, classified } = classifications(
+        'classifyAttribute',
+        (name) => (name === 'xlink:href' ? 1 : 2),
+        xml,
+        size,
+      );
       // The tag named like an attribute seen before still gets its local name.
       expect(opened).toEqual([
         ['r', 3],
