@@ -61,10 +61,7 @@ const AGGREGATE_ELEMENTS = new Set([
   'CompositeSolid',
   'MultiGeometry',
 ]);
-/**
- * THEMATIC_KINDS as a Map: looked up for every element outside polygons, and most names miss, which on a plain object
- * walks the prototype chain (and would find Object.prototype's members).
- */
+/** THEMATIC_KINDS as a Map: a plain object's lookup would find Object.prototype's members for names like toString. */
 const THEMATIC = new Map<string, SurfaceKind>(Object.entries(THEMATIC_KINDS));
 const CLOSE_POLYGON = 1;
 const CLOSE_RING = 2;
@@ -80,6 +77,78 @@ function addIndex<K>(map: Map<K, number[]>, key: K, index: number): void {
 
 const GENERIC_ATTRIBUTE = /^(string|int|double|date|uri|measure|code)Attribute$/i;
 const SKIPPED_ATTRIBUTES = new Set(['description', 'boundedBy']);
+
+// Roles of element names: what the reader tests a name for, as bits computed once per distinct name (classifyName,
+// called by the tokenizer on a name's first start tag), so that each element costs bit tests, not string tests.
+const ROLE_CITY_OBJECT = 1 << 0;
+/** A generic attribute (stringAttribute, intAttribute, …, any case). */
+const ROLE_GENERIC = 1 << 1;
+/** A numeric generic attribute of CityGML 1.0/2.0 (int, double or measure, any case). */
+const ROLE_GENERIC_NUMERIC = 1 << 2;
+/** A numeric generic attribute of CityGML 3.0 (Int, Double or Measure, capitalised). */
+const ROLE_GENERIC_NUMERIC_3 = 1 << 3;
+/** A geometry property of one LOD (lod2Solid, …); the LOD is the name's fourth character. */
+const ROLE_LOD_PROPERTY = 1 << 4;
+/** An implicit geometry property (lod1ImplicitRepresentation, …); the LOD is the name's fourth character. */
+const ROLE_IMPLICIT = 1 << 5;
+const ROLE_SKIPPED = 1 << 6;
+const ROLE_AGGREGATE = 1 << 7;
+const ROLE_POLYGON = 1 << 8;
+const ROLE_EXTERIOR = 1 << 9;
+const ROLE_INTERIOR = 1 << 10;
+const ROLE_RING = 1 << 11;
+/** posList, pos or coordinates. */
+const ROLE_COORDINATES = 1 << 12;
+const ROLE_THEMATIC = 1 << 13;
+const ROLE_GENERIC_WRAPPER = 1 << 14;
+const ROLE_MATERIAL = 1 << 15;
+
+/** The role bits of an element's local name. */
+function classifyName(name: string): number {
+  let role = 0;
+  if (CITY_OBJECT_TYPES.has(name)) role |= ROLE_CITY_OBJECT;
+  if (GENERIC_ATTRIBUTE.test(name)) {
+    role |= ROLE_GENERIC;
+    if (/^(int|double|measure)/i.test(name)) role |= ROLE_GENERIC_NUMERIC;
+    if (/^(Int|Double|Measure)/.test(name)) role |= ROLE_GENERIC_NUMERIC_3;
+  }
+  if (LOD_PROPERTY.test(name)) role |= ROLE_LOD_PROPERTY;
+  if (/^lod\dImplicitRepresentation$/.test(name)) role |= ROLE_IMPLICIT;
+  if (SKIPPED_ATTRIBUTES.has(name)) role |= ROLE_SKIPPED;
+  if (AGGREGATE_ELEMENTS.has(name)) role |= ROLE_AGGREGATE;
+  if (POLYGON_ELEMENTS.has(name)) role |= ROLE_POLYGON;
+  if (name === 'exterior' || name === 'outerBoundaryIs') role |= ROLE_EXTERIOR;
+  if (name === 'interior' || name === 'innerBoundaryIs') role |= ROLE_INTERIOR;
+  if (name === 'LinearRing' || name === 'Ring') role |= ROLE_RING;
+  if (name === 'posList' || name === 'pos' || name === 'coordinates') role |= ROLE_COORDINATES;
+  if (THEMATIC.has(name)) role |= ROLE_THEMATIC;
+  if (name === 'genericAttribute') role |= ROLE_GENERIC_WRAPPER;
+  if (name === 'X3DMaterial') role |= ROLE_MATERIAL;
+  return role;
+}
+
+// Roles of attribute names (XmlTokenizer.classifyAttribute): onOpen gets those of a tag's attributes OR-ed together and
+// looks up only the attributes that are there (most tags have none of these, many have none at all).
+/** id in any namespace (gml:id). */
+const ATTRIBUTE_ID = 1 << 0;
+/** href in any namespace (xlink:href). */
+const ATTRIBUTE_HREF = 1 << 1;
+const ATTRIBUTE_SRS_NAME = 1 << 2;
+const ATTRIBUTE_ORIENTATION = 1 << 3;
+
+/** The role bits of an attribute's qualified name. */
+function classifyAttributeName(name: string): number {
+  if (name === 'id' || name.endsWith(':id')) return ATTRIBUTE_ID;
+  if (name === 'href' || name.endsWith(':href')) return ATTRIBUTE_HREF;
+  if (name === 'srsName') return ATTRIBUTE_SRS_NAME;
+  if (name === 'orientation') return ATTRIBUTE_ORIENTATION;
+  return 0;
+}
+
+/** The LOD digit of a name classified ROLE_LOD_PROPERTY or ROLE_IMPLICIT (its fourth character). */
+function lodOfName(name: string): number {
+  return name.charCodeAt(3) - 48;
+}
 
 interface ParsedPolygon {
   id?: string;
@@ -132,7 +201,13 @@ function attributeByLocalName(attributes: Record<string, string>, wanted: string
   return undefined;
 }
 
-function hrefTarget(attributes: Record<string, string>): string | undefined {
+/** The gml:id (an id in any namespace) of a tag whose attributes have the roles `attributeRoles`. */
+function idAttribute(attributes: Record<string, string>, attributeRoles: number): string | undefined {
+  return attributeRoles & ATTRIBUTE_ID ? attributeByLocalName(attributes, 'id') : undefined;
+}
+
+function hrefTarget(attributes: Record<string, string>, attributeRoles: number): string | undefined {
+  if ((attributeRoles & ATTRIBUTE_HREF) === 0) return undefined;
   const href = attributes['xlink:href'] ?? attributeByLocalName(attributes, 'href');
   if (href === undefined || href === '') return undefined;
   const hash = href.lastIndexOf('#');
@@ -299,6 +374,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const collected = new Map<string, ParsedPolygon[]>();
   const runPass = async (collectOnly: boolean): Promise<void> => {
     const parser = new XmlTokenizer();
+    parser.classify = classifyName;
+    parser.classifyAttribute = classifyAttributeName;
     const names: string[] = [];
     const closers: Array<(() => void) | undefined> = [];
     const codes: number[] = [];
@@ -539,10 +616,10 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     parser.onText = (chunk) => {
       if (text) text.push(chunk);
     };
-    const openRing = (attributes: Record<string, string>): number => {
+    const openRing = (attributes: Record<string, string>, attributeRoles: number): number => {
       ring = [];
       ringRoleOfRing = ringRole;
-      ringId = attributeByLocalName(attributes, 'id');
+      ringId = idAttribute(attributes, attributeRoles);
       return CLOSE_RING;
     };
     const openCoordinates = (name: string, attributes: Record<string, string>): number => {
@@ -571,23 +648,21 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       return 0;
     };
 
-    parser.onOpen = (name, attributes) => {
+    parser.onOpen = (name, attributes, role, attributeRoles) => {
       const depth = names.length;
       names.push(name);
       if (polygon !== undefined) {
         // Inside a polygon only rings and coordinates matter: skip every other check (most elements are here).
         let code = 0;
-        if (name === 'LinearRing' || name === 'Ring') code = openRing(attributes);
-        else if (name === 'posList' || name === 'pos' || name === 'coordinates')
-          code = openCoordinates(name, attributes);
-        else if (name === 'exterior' || name === 'outerBoundaryIs') ringRole = 'exterior';
-        else if (name === 'interior' || name === 'innerBoundaryIs') ringRole = 'interior';
+        if (role & ROLE_RING) code = openRing(attributes, attributeRoles);
+        else if (role & ROLE_COORDINATES) code = openCoordinates(name, attributes);
+        else if (role & ROLE_EXTERIOR) ringRole = 'exterior';
+        else if (role & ROLE_INTERIOR) ringRole = 'interior';
         closers.push(undefined);
         codes.push(code);
         return;
       }
-      const isGenericName = name.endsWith('Attribute') && GENERIC_ATTRIBUTE.test(name);
-      const startsWithLod = name.charCodeAt(0) === 108 && name.startsWith('lod');
+      const isGenericName = (role & ROLE_GENERIC) !== 0;
       let closer: (() => void) | undefined;
       let code = 0;
       if (leaf && !leaf.hasChild && depth > leaf.object.depth + 1) {
@@ -603,17 +678,17 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         );
         if (namespace) result.version = /citygml\/(\d\.\d)$/.exec(namespace[1])![1];
       }
-      const srsName = attributes.srsName;
+      const srsName = attributeRoles & ATTRIBUTE_SRS_NAME ? attributes.srsName : undefined;
       if (srsName !== undefined && !collectOnly) {
         if (objectStack.length === 0 && result.rootSrsName === undefined) result.rootSrsName = srsName;
         else if (group && group.srsName === undefined) group.srsName = srsName;
         firstSrsName ??= srsName;
       }
 
-      if (!collectOnly && CITY_OBJECT_TYPES.has(name)) {
+      if (!collectOnly && (role & ROLE_CITY_OBJECT) !== 0) {
         const parent = objectStack[objectStack.length - 1];
         const id =
-          attributeByLocalName(attributes, 'id') ??
+          idAttribute(attributes, attributeRoles) ??
           // No gml:id: named after the byte offset of its tag in the file (the same whether the file is read whole or
           // in parts).
           `${name}_at_${range ? range.start + parser.offset - range.header.length : parser.offset}`;
@@ -663,11 +738,11 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
             object,
             name: attributes.name ?? '',
             value: '',
-            numeric: /^(int|double|measure)/i.test(name),
+            numeric: (role & ROLE_GENERIC_NUMERIC) !== 0,
           };
-        } else if (name === 'genericAttribute') {
+        } else if (role & ROLE_GENERIC_WRAPPER) {
           // CityGML 3.0 wraps each generic attribute; the typed element inside carries name and value.
-        } else if (!SKIPPED_ATTRIBUTES.has(name) && !(startsWithLod && LOD_PROPERTY.test(name))) {
+        } else if ((role & (ROLE_SKIPPED | ROLE_LOD_PROPERTY)) === 0) {
           leaf = { object, name, hasChild: false };
           startText();
           code = CLOSE_LEAF;
@@ -684,7 +759,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           object: objectStack[objectStack.length - 1],
           name: '',
           value: '',
-          numeric: /^(Int|Double|Measure)/.test(name),
+          numeric: (role & ROLE_GENERIC_NUMERIC_3) !== 0,
         };
       }
       if (generic && isGenericName) {
@@ -709,19 +784,18 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         };
       }
 
-      const lodMatch = startsWithLod ? LOD_PROPERTY.exec(name) : null;
-      if (lodMatch) {
+      if (role & ROLE_LOD_PROPERTY) {
         const savedLod = lod;
-        lod = Number(lodMatch[1]);
+        lod = lodOfName(name);
         const previous = closer;
         closer = () => {
           previous?.();
           lod = savedLod;
         };
-      } else if (startsWithLod && !collectOnly && group && /^lod\dImplicitRepresentation$/.test(name)) {
+      } else if ((role & ROLE_IMPLICIT) !== 0 && !collectOnly && group) {
         // ImplicitGeometry: template polygons (inline or by xlink) × transformationMatrix + referencePoint, baked.
         const savedLod = lod;
-        lod = Number(name.charAt(3));
+        lod = lodOfName(name);
         const current: ImplicitContext = {
           lod,
           matrix: undefined,
@@ -752,7 +826,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           else current.referencePoint = numbers.length >= 3 ? numbers : undefined;
         };
       }
-      const thematic = THEMATIC.get(name);
+      const thematic = role & ROLE_THEMATIC ? THEMATIC.get(name) : undefined;
       if (thematic) {
         const savedKind = kind;
         kind = thematic;
@@ -763,7 +837,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         };
       }
 
-      const target = hrefTarget(attributes);
+      const target = hrefTarget(attributes, attributeRoles);
       if (
         target !== undefined &&
         implicit &&
@@ -775,11 +849,12 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         object.references.push({ target, lod });
       }
 
-      if (AGGREGATE_ELEMENTS.has(name)) {
-        const id = attributeByLocalName(attributes, 'id');
-        if (id || attributes.orientation === '-') {
+      if (role & ROLE_AGGREGATE) {
+        const id = idAttribute(attributes, attributeRoles);
+        const reverse = (attributeRoles & ATTRIBUTE_ORIENTATION) !== 0 && attributes.orientation === '-';
+        if (id || reverse) {
           const savedReversed = reversed;
-          if (attributes.orientation === '-') reversed = !reversed;
+          if (reverse) reversed = !reversed;
           if (id) aggregateIds.push(id);
           const previous = closer;
           closer = () => {
@@ -788,10 +863,10 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
             if (id) aggregateIds.pop();
           };
         }
-      } else if (POLYGON_ELEMENTS.has(name)) {
+      } else if (role & ROLE_POLYGON) {
         // Hot paths (polygon, ring, coordinates) close through a code, not a closure: one per element adds up.
         polygon = {
-          id: attributeByLocalName(attributes, 'id'),
+          id: idAttribute(attributes, attributeRoles),
           rings: [],
           ringIds: [],
           kind,
@@ -803,15 +878,15 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         };
         ringRole = 'exterior';
         code = CLOSE_POLYGON;
-      } else if (name === 'exterior' || name === 'outerBoundaryIs') {
+      } else if (role & ROLE_EXTERIOR) {
         ringRole = 'exterior';
-      } else if (name === 'interior' || name === 'innerBoundaryIs') {
+      } else if (role & ROLE_INTERIOR) {
         ringRole = 'interior';
-      } else if (name === 'LinearRing' || name === 'Ring') {
-        code = openRing(attributes);
-      } else if (name === 'posList' || name === 'pos' || name === 'coordinates') {
+      } else if (role & ROLE_RING) {
+        code = openRing(attributes, attributeRoles);
+      } else if (role & ROLE_COORDINATES) {
         code = openCoordinates(name, attributes);
-      } else if (name === 'X3DMaterial' && !collectOnly) {
+      } else if ((role & ROLE_MATERIAL) !== 0 && !collectOnly) {
         const current = { diffuse: '', transparency: 0, targets: [] as string[] };
         material = current;
         closer = () => {

@@ -40,6 +40,37 @@ function tokenize(xml: string | Buffer, pieceSize = 1 << 20, capture = 'posList'
   return events;
 }
 
+/** Feeds `xml` to the tokenizer in pieces of `pieceSize` bytes, then closes it. */
+function feed(tokenizer: XmlTokenizer, xml: string, pieceSize: number): void {
+  const bytes = Buffer.from(xml, 'utf8');
+  for (let start = 0; start < bytes.length; start += pieceSize)
+    tokenizer.write(bytes.subarray(start, start + pieceSize));
+  tokenizer.close();
+}
+
+/**
+ * Tokenizes `xml` with `roleOf` as the tokenizer's `hook` classifier; returns the names it was asked to classify and
+ * each start tag's local name with its role (classify) or its attributes' roles (classifyAttribute).
+ */
+function classifications(
+  hook: 'classify' | 'classifyAttribute',
+  roleOf: (name: string) => number,
+  xml: string,
+  pieceSize: number,
+): { opened: Array<[string, number]>; classified: string[] } {
+  const tokenizer = new XmlTokenizer();
+  const classified: string[] = [];
+  tokenizer[hook] = (name) => {
+    classified.push(name);
+    return roleOf(name);
+  };
+  const opened: Array<[string, number]> = [];
+  tokenizer.onOpen = (name, _attributes, role, attributeRoles) =>
+    opened.push([name, hook === 'classify' ? role : attributeRoles]);
+  feed(tokenizer, xml, pieceSize);
+  return { opened, classified };
+}
+
 function errorOf(xml: string, pieceSize?: number): XmlSyntaxError {
   try {
     tokenize(xml, pieceSize);
@@ -125,6 +156,83 @@ describe('xml-tokenizer', () => {
     expect(errorOf('<r><ab></abc></r>').message).toMatch(/unexpected close tag <\/abc> \(expected <\/ab>\)/);
     expect(errorOf('<r><abc></ab></r>').message).toMatch(/unexpected close tag <\/ab> \(expected <\/abc>\)/);
     expect(errorOf('<r><ab></ab x></r>').message).toMatch(/unexpected close tag <\/ab x>/);
+  });
+
+  it('returns the role classify gave a local name, calling classify once per distinct tag name', () => {
+    const xml = '<a:root x="1"><b:item y="2"/><c:item/><b:item>t</b:item><other/><b:item/></a:root>';
+    for (const size of [1, 5, 1 << 20]) {
+      const { opened, classified } = classifications(
+        'classify',
+        (name) => (name === 'item' ? 7 : name.length),
+        xml,
+        size,
+      );
+      expect(opened).toEqual([
+        ['root', 4],
+        ['item', 7],
+        ['item', 7],
+        ['item', 7],
+        ['other', 5],
+        ['item', 7],
+      ]);
+      // b:item and c:item are different names with the same local name; attribute names are never classified.
+      expect(classified).toEqual(['root', 'item', 'item', 'other']);
+    }
+  });
+
+  it('returns the attribute roles OR-ed per tag, classifying each attribute name once and apart from tag names', () => {
+    const xml = '<r xlink:href="a" gml:id="b"><xlink:href gml:id="c"/><x/><y xlink:href="d"/></r>';
+    for (const size of [1, 7, 1 << 20]) {
+      const { opened, classified } = classifications(
+        'classifyAttribute',
+        (name) => (name === 'xlink:href' ? 1 : 2),
+        xml,
+        size,
+      );
+      // The tag named like an attribute seen before still gets its local name.
+      expect(opened).toEqual([
+        ['r', 3],
+        ['href', 2],
+        ['x', 0],
+        ['y', 1],
+      ]);
+      expect(classified).toEqual(['xlink:href', 'gml:id']);
+    }
+  });
+
+  it('throws when a close tag differs from the open tag in any one byte, whatever the name length and chunk size', () => {
+    for (let length = 1; length <= 9; length++) {
+      const name = 'abcdefghi'.slice(0, length);
+      for (let position = 0; position < length; position++) {
+        const wrong = name.slice(0, position) + 'X' + name.slice(position + 1);
+        for (const size of [1, 3, 1 << 20]) {
+          expect(errorOf(`<r><${name}></${wrong}></r>`, size).message).toBe(
+            `unexpected close tag </${wrong}> (expected </${name}>)`,
+          );
+        }
+      }
+      // The same name twice is interned once: the second start tag must find it again.
+      expect(tokenize(`<r><${name}/><${name}></${name}></r>`, 2)).toEqual([
+        ['open', 'r', {}, 1],
+        ['open', name, {}, 1],
+        ['close'],
+        ['open', name, {}, 1],
+        ['close'],
+        ['close'],
+      ]);
+    }
+  });
+
+  it('returns values holding the other quote, and tells a "<" in a value from a value cut by the end of the document', () => {
+    for (const size of [1, 4, 1 << 20]) {
+      expect(tokenize(`<a b="it's" c='say "hi"'/>`, size)).toEqual([
+        ['open', 'a', { b: "it's", c: 'say "hi"' }, 1],
+        ['close'],
+      ]);
+      const lessThan = errorOf('<a>\n<b c="x\ny<z"/></a>', size);
+      expect([lessThan.message, lessThan.line]).toEqual(['"<" in the value of attribute c', 3]);
+      expect(errorOf('<a b="x<y', size).message).toBe('unexpected end of document inside markup');
+    }
   });
 
   it('gives every tag without attributes the same empty object, frozen so that no handler can change it', () => {
@@ -213,6 +321,10 @@ describe('xml-tokenizer', () => {
       '99.99999999999999',
       '12345.678901234567',
       '0x10',
+      '12345678.1234567',
+      '123456789.1234567',
+      '00000000000000001.25',
+      '-999999999999999',
     ];
     const out: number[] = [];
     const text = ` ${tokens.join(' \n\t')}  `;
@@ -222,6 +334,9 @@ describe('xml-tokenizer', () => {
     const bad: number[] = [];
     expect(parseNumberBytes(Buffer.from('1 2 x 3'), 0, 7, bad)).toBe(false);
     expect(bad).toEqual([1, 2, 3]);
+    const malformed: number[] = [];
+    expect(parseNumberBytes(Buffer.from('1.2.3 . - +. 4'), 0, 14, malformed)).toBe(false);
+    expect(malformed).toEqual([4]);
   });
 
   it('captures numbers straight from the bytes whatever the chunk boundaries, entities and CDATA included', () => {
