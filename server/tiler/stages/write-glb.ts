@@ -4,7 +4,7 @@
 import type { Rgba } from '../model';
 import { FLOAT64_NO_DATA, INT32_NO_DATA, propertyValue } from './metadata-schema';
 import type { MetadataSchema } from './metadata-schema';
-import type { TriangulatedObject } from './triangulate';
+import type { TriangulatedObject, TriangulatedSurface } from './triangulate';
 
 /** Options of {@link writeGlb}. */
 export interface GlbOptions {
@@ -67,32 +67,8 @@ function unitNormalYUp(normal: readonly [number, number, number]): Float32Array 
 export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): GlbResult {
   if (objects.length === 0) throw new Error('writeGlb: a tile needs at least one object');
   const compress = options.compress ?? true;
-  // Centre: middle of the ECEF bounding box, in float64 (kept in locals: this loop runs over every vertex).
-  let minimumX = Infinity;
-  let minimumY = Infinity;
-  let minimumZ = Infinity;
-  let maximumX = -Infinity;
-  let maximumY = -Infinity;
-  let maximumZ = -Infinity;
-  for (const object of objects) {
-    for (const surface of object.surfaces) {
-      const positions = surface.positions;
-      const length = positions.length;
-      for (let index = 0; index < length; index += 3) {
-        const x = positions[index];
-        const y = positions[index + 1];
-        const z = positions[index + 2];
-        if (x < minimumX) minimumX = x;
-        if (x > maximumX) maximumX = x;
-        if (y < minimumY) minimumY = y;
-        if (y > maximumY) maximumY = y;
-        if (z < minimumZ) minimumZ = z;
-        if (z > maximumZ) maximumZ = z;
-      }
-    }
-  }
-  const minimum = [minimumX, minimumY, minimumZ];
-  const maximum = [maximumX, maximumY, maximumZ];
+  // Centre: middle of the ECEF bounding box, in float64.
+  const { minimum, maximum } = boundsOf(objects);
   const center: [number, number, number] = [
     (minimum[0] + maximum[0]) / 2,
     (minimum[1] + maximum[1]) / 2,
@@ -107,21 +83,15 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     1e-9,
   );
   const step = [uniformStep, uniformStep, uniformStep];
-  const [centerX, centerY, centerZ] = center;
-  const [quantizedOriginX, quantizedOriginY, quantizedOriginZ] = localMinimum;
-
-  // Group surfaces by material: one primitive per material.
-  const byMaterial = new Map<
-    number,
-    Array<{ feature: number; surface: TriangulatedObject['surfaces'][number] }>
-  >();
-  objects.forEach((object, feature) => {
-    for (const surface of object.surfaces) {
-      const list = byMaterial.get(surface.material);
-      if (list) list.push({ feature, surface });
-      else byMaterial.set(surface.material, [{ feature, surface }]);
-    }
-  });
+  const frame: PositionFrame = {
+    centerX: center[0],
+    centerY: center[1],
+    centerZ: center[2],
+    originX: localMinimum[0],
+    originY: localMinimum[1],
+    originZ: localMinimum[2],
+    step: uniformStep,
+  };
 
   const bufferViews: BufferViewSpec[] = [];
   const accessors: Record<string, unknown>[] = [];
@@ -133,84 +103,18 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
   let totalVertices = 0;
   let totalTriangles = 0;
 
-  for (const [material, entries] of byMaterial) {
-    let vertexCount = 0;
-    let indexCount = 0;
-    for (const { surface } of entries) {
-      vertexCount += surface.positions.length / 3;
-      indexCount += surface.indices.length;
-    }
+  for (const [material, group] of groupByMaterial(objects)) {
+    const { vertexCount, indexCount } = group;
     const imagePath = options.images?.get(material);
     const imageBytes = imagePath ? options.loadImage?.(imagePath) : undefined;
-    const texcoords =
-      imageBytes && entries.every(({ surface }) => surface.uvs)
-        ? new Float32Array(vertexCount * 2)
-        : undefined;
-    const normals = new Float32Array(vertexCount * 3);
-    const featureIds = new Float32Array(vertexCount);
-    const indices = vertexCount > 65535 ? new Uint32Array(indexCount) : new Uint16Array(indexCount);
-    const positionsFloat = compress ? undefined : new Float32Array(vertexCount * 3);
-    // Quantized positions: 3 × uint16 padded to an 8-byte stride.
-    const positionsQuantized = compress ? new Uint16Array(vertexCount * 4) : undefined;
-    const positionMinimum = [Infinity, Infinity, Infinity];
-    const positionMaximum = [-Infinity, -Infinity, -Infinity];
-    let vertexCursor = 0;
-    let indexCursor = 0;
-    for (const { feature, surface } of entries) {
-      const base = vertexCursor;
-      const positions = surface.positions;
-      // The surface's normal, y-up and normalised in float32 once (not per vertex) so that the validator's unit-length
-      // check holds exactly.
-      const normal = unitNormalYUp(surface.normal);
-      const nx = normal[0];
-      const ny = normal[1];
-      const nz = normal[2];
-      const length = positions.length;
-      for (let index = 0; index < length; index += 3) {
-        const localX = positions[index] - centerX;
-        const localY = positions[index + 2] - centerZ;
-        const localZ = -(positions[index + 1] - centerY);
-        if (positionsQuantized) {
-          const qx = Math.min(65535, ((localX - quantizedOriginX) / uniformStep + 0.5) | 0);
-          const qy = Math.min(65535, ((localY - quantizedOriginY) / uniformStep + 0.5) | 0);
-          const qz = Math.min(65535, ((localZ - quantizedOriginZ) / uniformStep + 0.5) | 0);
-          const offset = vertexCursor * 4;
-          positionsQuantized[offset] = qx;
-          positionsQuantized[offset + 1] = qy;
-          positionsQuantized[offset + 2] = qz;
-          if (qx < positionMinimum[0]) positionMinimum[0] = qx;
-          if (qx > positionMaximum[0]) positionMaximum[0] = qx;
-          if (qy < positionMinimum[1]) positionMinimum[1] = qy;
-          if (qy > positionMaximum[1]) positionMaximum[1] = qy;
-          if (qz < positionMinimum[2]) positionMinimum[2] = qz;
-          if (qz > positionMaximum[2]) positionMaximum[2] = qz;
-        } else {
-          const offset = vertexCursor * 3;
-          positionsFloat![offset] = localX;
-          positionsFloat![offset + 1] = localY;
-          positionsFloat![offset + 2] = localZ;
-          for (let axis = 0; axis < 3; axis++) {
-            const value = positionsFloat![offset + axis];
-            if (value < positionMinimum[axis]) positionMinimum[axis] = value;
-            if (value > positionMaximum[axis]) positionMaximum[axis] = value;
-          }
-        }
-        normals[vertexCursor * 3] = nx;
-        normals[vertexCursor * 3 + 1] = ny;
-        normals[vertexCursor * 3 + 2] = nz;
-        featureIds[vertexCursor] = feature;
-        vertexCursor++;
-      }
-      const surfaceIndices = surface.indices;
-      const indexTotal = surfaceIndices.length;
-      for (let index = 0; index < indexTotal; index++) indices[indexCursor++] = base + surfaceIndices[index];
-      if (texcoords) texcoords.set(surface.uvs!, base * 2);
-    }
+    const textured = imageBytes !== undefined && group.surfaces.every((surface) => surface.uvs);
+    const { positions, positionMinimum, positionMaximum, normals, featureIds, indices, texcoords } =
+      packPrimitive(group, frame, compress, textured);
     const positionView =
       bufferViews.push(
         compress
-          ? { data: new Uint8Array(positionsQuantized!.buffer), byteStride: 8, target: ARRAY_BUFFER }
-          : { data: new Uint8Array(positionsFloat!.buffer), target: ARRAY_BUFFER },
+          ? { data: positions, byteStride: 8, target: ARRAY_BUFFER }
+          : { data: positions, target: ARRAY_BUFFER },
       ) - 1;
     const normalView = bufferViews.push({ data: new Uint8Array(normals.buffer), target: ARRAY_BUFFER }) - 1;
     const featureView =
@@ -288,38 +192,7 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     totalTriangles += indexCount / 3;
   }
 
-  // Property table: one row per object.
-  const tableProperties: Record<string, unknown> = {};
-  const encoder = new TextEncoder();
-  for (const property of options.schema.properties) {
-    const values = objects.map((object) => propertyValue(property, object));
-    if (values.every((value) => value === undefined)) continue;
-    if (property.type === 'STRING') {
-      const strings = values.map((value) => (value === undefined ? '' : String(value)));
-      const { joined, offsets } = encodeStrings(strings, encoder);
-      const valuesView = bufferViews.push({ data: joined }) - 1;
-      const offsetsView = bufferViews.push({ data: new Uint8Array(offsets.buffer) }) - 1;
-      tableProperties[property.identifier] = {
-        values: valuesView,
-        stringOffsets: offsetsView,
-        stringOffsetType: 'UINT32',
-      };
-    } else if (property.type === 'INT32') {
-      const array = new Int32Array(
-        values.map((value) => (typeof value === 'number' && Number.isInteger(value) ? value : INT32_NO_DATA)),
-      );
-      tableProperties[property.identifier] = {
-        values: bufferViews.push({ data: new Uint8Array(array.buffer) }) - 1,
-      };
-    } else {
-      const array = new Float64Array(
-        values.map((value) => (typeof value === 'number' ? value : FLOAT64_NO_DATA)),
-      );
-      tableProperties[property.identifier] = {
-        values: bufferViews.push({ data: new Uint8Array(array.buffer) }) - 1,
-      };
-    }
-  }
+  const tableProperties = encodePropertyTable(objects, options.schema, bufferViews);
 
   // Lay out the binary chunk, every view 8-byte aligned.
   let byteLength = 0;
@@ -372,6 +245,261 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     },
   };
   return { glb: encodeGlb(gltf, binary), center, vertexCount: totalVertices, triangleCount: totalTriangles };
+}
+
+/** The ECEF bounding box of every position (kept in locals: this loop runs over every vertex). */
+function boundsOf(objects: TriangulatedObject[]): { minimum: number[]; maximum: number[] } {
+  let minimumX = Infinity;
+  let minimumY = Infinity;
+  let minimumZ = Infinity;
+  let maximumX = -Infinity;
+  let maximumY = -Infinity;
+  let maximumZ = -Infinity;
+  for (const object of objects) {
+    for (const surface of object.surfaces) {
+      const positions = surface.positions;
+      const length = positions.length;
+      for (let index = 0; index < length; index += 3) {
+        const x = positions[index];
+        const y = positions[index + 1];
+        const z = positions[index + 2];
+        if (x < minimumX) minimumX = x;
+        if (x > maximumX) maximumX = x;
+        if (y < minimumY) minimumY = y;
+        if (y > maximumY) maximumY = y;
+        if (z < minimumZ) minimumZ = z;
+        if (z > maximumZ) maximumZ = z;
+      }
+    }
+  }
+  return { minimum: [minimumX, minimumY, minimumZ], maximum: [maximumX, maximumY, maximumZ] };
+}
+
+/** The surfaces of one material in object order, with the feature (object index) of each. */
+interface MaterialGroup {
+  surfaces: TriangulatedSurface[];
+  features: number[];
+  vertexCount: number;
+  indexCount: number;
+}
+
+/** Groups surfaces by material, materials in order of first use: one primitive per material. */
+function groupByMaterial(objects: TriangulatedObject[]): Map<number, MaterialGroup> {
+  const groups = new Map<number, MaterialGroup>();
+  for (let feature = 0; feature < objects.length; feature++) {
+    for (const surface of objects[feature].surfaces) {
+      let group = groups.get(surface.material);
+      if (!group) {
+        group = { surfaces: [], features: [], vertexCount: 0, indexCount: 0 };
+        groups.set(surface.material, group);
+      }
+      group.surfaces.push(surface);
+      group.features.push(feature);
+      group.vertexCount += surface.positions.length / 3;
+      group.indexCount += surface.indices.length;
+    }
+  }
+  return groups;
+}
+
+/** Where positions go: the tile centre (ECEF) and the quantization grid (y-up, relative to the centre). */
+interface PositionFrame {
+  centerX: number;
+  centerY: number;
+  centerZ: number;
+  originX: number;
+  originY: number;
+  originZ: number;
+  step: number;
+}
+
+/** The vertex and index data of one primitive. */
+interface PackedPrimitive {
+  /** Quantized (3 × uint16 padded to an 8-byte stride) or float32 positions, as bytes. */
+  positions: Uint8Array;
+  positionMinimum: number[];
+  positionMaximum: number[];
+  normals: Float32Array;
+  featureIds: Float32Array;
+  indices: Uint16Array | Uint32Array;
+  texcoords?: Float32Array;
+}
+
+// The per-vertex loops live in these small functions rather than in writeGlb: a large function that V8 deoptimizes
+// (for a reason far from its loops) runs them unoptimized until it is compiled again, several times per tile.
+
+/** Packs one material's surfaces into vertex attributes and indices. */
+function packPrimitive(
+  group: MaterialGroup,
+  frame: PositionFrame,
+  compress: boolean,
+  textured: boolean,
+): PackedPrimitive {
+  const { vertexCount, indexCount, surfaces, features } = group;
+  const quantized = compress ? new Uint16Array(vertexCount * 4) : undefined;
+  const floats = compress ? undefined : new Float32Array(vertexCount * 3);
+  const normals = new Float32Array(vertexCount * 3);
+  const featureIds = new Float32Array(vertexCount);
+  const indices = vertexCount > 65535 ? new Uint32Array(indexCount) : new Uint16Array(indexCount);
+  const texcoords = textured ? new Float32Array(vertexCount * 2) : undefined;
+  const positionMinimum = [Infinity, Infinity, Infinity];
+  const positionMaximum = [-Infinity, -Infinity, -Infinity];
+  let vertexCursor = 0;
+  let indexCursor = 0;
+  for (let index = 0; index < surfaces.length; index++) {
+    const surface = surfaces[index];
+    const count = surface.positions.length / 3;
+    if (quantized)
+      quantizePositions(surface.positions, frame, quantized, vertexCursor, positionMinimum, positionMaximum);
+    else placePositions(surface.positions, frame, floats!, vertexCursor, positionMinimum, positionMaximum);
+    // The surface's normal, y-up and normalised in float32 once (not per vertex) so that the validator's unit-length
+    // check holds exactly.
+    const normal = unitNormalYUp(surface.normal);
+    const nx = normal[0];
+    const ny = normal[1];
+    const nz = normal[2];
+    for (let vertex = vertexCursor * 3; vertex < (vertexCursor + count) * 3; vertex += 3) {
+      normals[vertex] = nx;
+      normals[vertex + 1] = ny;
+      normals[vertex + 2] = nz;
+    }
+    featureIds.fill(features[index], vertexCursor, vertexCursor + count);
+    const surfaceIndices = surface.indices;
+    for (let at = 0; at < surfaceIndices.length; at++)
+      indices[indexCursor++] = vertexCursor + surfaceIndices[at];
+    if (texcoords) texcoords.set(surface.uvs!, vertexCursor * 2);
+    vertexCursor += count;
+  }
+  return {
+    positions: new Uint8Array(quantized ? quantized.buffer : floats!.buffer),
+    positionMinimum,
+    positionMaximum,
+    normals,
+    featureIds,
+    indices,
+    texcoords,
+  };
+}
+
+/**
+ * Writes ECEF positions as quantized y-up positions (x, z, -y relative to the centre, on the grid) from vertex `first`
+ * of `out` (4 values per vertex), widening `minimum` and `maximum` to them.
+ */
+function quantizePositions(
+  positions: Float64Array,
+  frame: PositionFrame,
+  out: Uint16Array,
+  first: number,
+  minimum: number[],
+  maximum: number[],
+): void {
+  const { centerX, centerY, centerZ, originX, originY, originZ, step } = frame;
+  let minimumX = minimum[0];
+  let minimumY = minimum[1];
+  let minimumZ = minimum[2];
+  let maximumX = maximum[0];
+  let maximumY = maximum[1];
+  let maximumZ = maximum[2];
+  let offset = first * 4;
+  for (let index = 0; index < positions.length; index += 3) {
+    const localX = positions[index] - centerX;
+    const localY = positions[index + 2] - centerZ;
+    const localZ = -(positions[index + 1] - centerY);
+    const qx = Math.min(65535, ((localX - originX) / step + 0.5) | 0);
+    const qy = Math.min(65535, ((localY - originY) / step + 0.5) | 0);
+    const qz = Math.min(65535, ((localZ - originZ) / step + 0.5) | 0);
+    out[offset] = qx;
+    out[offset + 1] = qy;
+    out[offset + 2] = qz;
+    if (qx < minimumX) minimumX = qx;
+    if (qx > maximumX) maximumX = qx;
+    if (qy < minimumY) minimumY = qy;
+    if (qy > maximumY) maximumY = qy;
+    if (qz < minimumZ) minimumZ = qz;
+    if (qz > maximumZ) maximumZ = qz;
+    offset += 4;
+  }
+  minimum[0] = minimumX;
+  minimum[1] = minimumY;
+  minimum[2] = minimumZ;
+  maximum[0] = maximumX;
+  maximum[1] = maximumY;
+  maximum[2] = maximumZ;
+}
+
+/**
+ * Writes ECEF positions as float32 y-up positions relative to the centre from vertex `first` of `out`, widening
+ * `minimum` and `maximum` to the float32 values written.
+ */
+function placePositions(
+  positions: Float64Array,
+  frame: PositionFrame,
+  out: Float32Array,
+  first: number,
+  minimum: number[],
+  maximum: number[],
+): void {
+  const { centerX, centerY, centerZ } = frame;
+  let offset = first * 3;
+  for (let index = 0; index < positions.length; index += 3) {
+    out[offset] = positions[index] - centerX;
+    out[offset + 1] = positions[index + 2] - centerZ;
+    out[offset + 2] = -(positions[index + 1] - centerY);
+    for (let axis = 0; axis < 3; axis++) {
+      const value = out[offset + axis];
+      if (value < minimum[axis]) minimum[axis] = value;
+      if (value > maximum[axis]) maximum[axis] = value;
+    }
+    offset += 3;
+  }
+}
+
+/**
+ * The property table's columns (one row per object) as buffer views appended to `bufferViews`; properties no object
+ * has are left out. @returns the table's `properties` JSON.
+ */
+function encodePropertyTable(
+  objects: TriangulatedObject[],
+  schema: MetadataSchema,
+  bufferViews: BufferViewSpec[],
+): Record<string, unknown> {
+  const tableProperties: Record<string, unknown> = {};
+  const encoder = new TextEncoder();
+  const count = objects.length;
+  for (const property of schema.properties) {
+    let present = false;
+    if (property.type === 'STRING') {
+      const strings: string[] = [];
+      for (let row = 0; row < count; row++) {
+        const value = propertyValue(property, objects[row]);
+        if (value !== undefined) present = true;
+        strings.push(value === undefined ? '' : String(value));
+      }
+      if (!present) continue;
+      const { joined, offsets } = encodeStrings(strings, encoder);
+      const valuesView = bufferViews.push({ data: joined }) - 1;
+      const offsetsView = bufferViews.push({ data: new Uint8Array(offsets.buffer) }) - 1;
+      tableProperties[property.identifier] = {
+        values: valuesView,
+        stringOffsets: offsetsView,
+        stringOffsetType: 'UINT32',
+      };
+      continue;
+    }
+    const column = property.type === 'INT32' ? new Int32Array(count) : new Float64Array(count);
+    for (let row = 0; row < count; row++) {
+      const value = propertyValue(property, objects[row]);
+      if (value !== undefined) present = true;
+      if (property.type === 'INT32')
+        column[row] = typeof value === 'number' && Number.isInteger(value) ? value : INT32_NO_DATA;
+      else column[row] = typeof value === 'number' ? value : FLOAT64_NO_DATA;
+    }
+    if (present)
+      tableProperties[property.identifier] = {
+        values: bufferViews.push({ data: new Uint8Array(column.buffer) }) - 1,
+      };
+  }
+  return tableProperties;
 }
 
 /**
