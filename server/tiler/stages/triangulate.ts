@@ -1,7 +1,7 @@
 // Stage: place an object's polygons on the WGS84 ellipsoid (ECEF, float64) and triangulate each polygon on its
 // best-fit plane (Newell normal) with earcut, holes included; degenerate rings are skipped with a warning.
 import earcut from 'earcut';
-import { geodeticToEcef } from '../crs';
+import { GEODETIC_BASIS_SIZE, geodeticBasis, placeOnBasis } from '../crs';
 import type { HorizontalTransform } from '../crs';
 import type { ConversionWarning } from '../errors';
 import { SURFACE_COLORS } from '../model';
@@ -171,14 +171,17 @@ function planeCoordinates(length: number): Float64Array {
 }
 
 /**
- * The last few distinct (x, y) of the object being placed and their longitude/latitude: vertices stacked above each
- * other (wall corners, the ground and the roof over them) share x and y, so the projection runs about once per corner
- * column instead of once per vertex. Zero coordinates are never kept (0 === -0, and a projection may tell them apart).
+ * The last few distinct (x, y) of the object being placed, their longitude/latitude and geodetic basis: vertices
+ * stacked above each other (wall corners, the ground and the roof over them) share x and y, so the projection and the
+ * sines and cosines of ECEF placement run about once per corner column instead of once per vertex. Zero coordinates
+ * are never kept (0 === -0, and a projection may tell them apart).
  */
 const RECENT_POINTS = 16;
 const recentX = new Float64Array(RECENT_POINTS);
 const recentY = new Float64Array(RECENT_POINTS);
 const recentLonLat = new Float64Array(RECENT_POINTS * 2);
+/** The geodetic basis (sines, cosines, radius of curvature) of each recent point, and one more for a point not kept. */
+const recentBasis = new Float64Array((RECENT_POINTS + 1) * GEODETIC_BASIS_SIZE);
 
 /**
  * Places and triangulates one object. Polygons that cannot be triangulated are reported through `onWarning`.
@@ -219,13 +222,22 @@ export function triangulateObject(
     }
   };
 
+  // Every ring's ECEF coordinates live in one array, each ring a view of it: one allocation per object rather than one
+  // per ring (typed arrays of more than 64 bytes are allocated outside the heap, which costs more than the view).
+  let coordinateCount = 0;
+  for (const polygon of record.polygons)
+    for (const ring of polygon.rings) coordinateCount += Math.floor(ring.length / 3) * 3;
+  const coordinates = new Float64Array(coordinateCount);
+  let coordinateCursor = 0;
+
   for (const polygon of record.polygons) {
     const rings: Float64Array[] = [];
     let bad = false;
     for (let ringIndex = 0; ringIndex < polygon.rings.length; ringIndex++) {
       const source = polygon.rings[ringIndex];
       const count = Math.floor(source.length / 3);
-      const ecef = new Float64Array(count * 3);
+      const ecef = coordinates.subarray(coordinateCursor, coordinateCursor + count * 3);
+      coordinateCursor += count * 3;
       for (let vertex = 0; vertex < count; vertex++) {
         const x = source[vertex * 3];
         const y = source[vertex * 3 + 1];
@@ -243,9 +255,12 @@ export function triangulateObject(
         }
         let longitude: number;
         let latitude: number;
+        // Where this vertex's geodetic basis is: its recent point's, or the slot after them for one not kept.
+        let basis = RECENT_POINTS;
         if (recent >= 0) {
           longitude = recentLonLat[recent * 2];
           latitude = recentLonLat[recent * 2 + 1];
+          basis = recent;
         } else {
           transform(x, y, lonLat);
           longitude = lonLat[0];
@@ -255,9 +270,11 @@ export function triangulateObject(
             recentY[recentNext] = y;
             recentLonLat[recentNext * 2] = longitude;
             recentLonLat[recentNext * 2 + 1] = latitude;
+            basis = recentNext;
             recentNext = (recentNext + 1) % RECENT_POINTS;
             if (recentCount < RECENT_POINTS) recentCount++;
           }
+          geodeticBasis(longitude, latitude, recentBasis, basis * GEODETIC_BASIS_SIZE);
         }
         if (
           !Number.isFinite(longitude) ||
@@ -274,7 +291,7 @@ export function triangulateObject(
         if (latitude > bounds.north) bounds.north = latitude;
         if (height < bounds.minimumHeight) bounds.minimumHeight = height;
         if (height > bounds.maximumHeight) bounds.maximumHeight = height;
-        geodeticToEcef(longitude, latitude, height, ecef, vertex * 3);
+        placeOnBasis(recentBasis, basis * GEODETIC_BASIS_SIZE, height, ecef, vertex * 3);
       }
       if (bad) break;
       rings.push(ecef);
@@ -327,6 +344,31 @@ export function triangulateObject(
   };
 }
 
+/**
+ * True when a ring of this area is no sliver: area above MINIMUM_THINNESS × perimeter², the perimeter summed with
+ * Math.hypot per edge. `perimeter` comes summed from plain square roots, which can differ from that in the last bits
+ * only; so near the threshold (within a margin far wider than those bits) the perimeter is summed again with
+ * Math.hypot, and the decision is always the one the hypot sum gives.
+ */
+function thickEnough(area: number, perimeter: number, ring: Float64Array): boolean {
+  const limit = MINIMUM_THINNESS * perimeter * perimeter;
+  if (Math.abs(area - limit) > 1e-9 * limit) return area > limit;
+  const originX = ring[0];
+  const originY = ring[1];
+  const originZ = ring[2];
+  const count = ring.length / 3;
+  let exact = 0;
+  for (let index = 0; index < count; index++) {
+    const next = (index + 1) % count;
+    exact += Math.hypot(
+      ring[next * 3] - originX - (ring[index * 3] - originX),
+      ring[next * 3 + 1] - originY - (ring[index * 3 + 1] - originY),
+      ring[next * 3 + 2] - originZ - (ring[index * 3 + 2] - originZ),
+    );
+  }
+  return area > MINIMUM_THINNESS * exact * exact;
+}
+
 /** Triangulates one polygon (ECEF rings, exterior first). Reports and returns undefined when it is degenerate. */
 export function triangulatePolygon(
   rings: Float64Array[],
@@ -358,11 +400,12 @@ export function triangulatePolygon(
     nx += (ay - by) * (az + bz);
     ny += (az - bz) * (ax + bx);
     nz += (ax - bx) * (ay + by);
-    perimeter += Math.hypot(bx - ax, by - ay, bz - az);
+    // A square root, not Math.hypot (several times slower); thickEnough settles the cases where that could matter.
+    perimeter += Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay) + (bz - az) * (bz - az));
   }
   const length = Math.hypot(nx, ny, nz);
   const area = length / 2;
-  if (!(area > MINIMUM_AREA && area > MINIMUM_THINNESS * perimeter * perimeter)) {
+  if (!(area > MINIMUM_AREA && thickEnough(area, perimeter, exterior))) {
     onProblem('degenerate ring (zero area or collinear points)');
     return undefined;
   }
