@@ -43,6 +43,102 @@ export interface TriangulatedObject {
   triangleCount: number;
 }
 
+/** What a tile's property table needs of an object. */
+export type ObjectProperties = Pick<TriangulatedObject, 'id' | 'parentId' | 'type' | 'lod' | 'attributes'>;
+
+/**
+ * The objects of one tile with every surface's data in shared columns rather than an object and typed arrays per
+ * surface (what the GLB writer reads, decoded straight from spilled bytes). Surface s, in object order, belongs to
+ * object `features[s]`; its `vertexCounts[s]` vertices are x,y,z ECEF from `positions[positionStarts[s]]`, its
+ * `indexCounts[s]` indices (relative to its first vertex) from `indices[indexStarts[s]]`, its u,v pairs from
+ * `uvs[uvStarts[s]]` (-1: untextured); its unit normal is `normals[3s … 3s+2]`.
+ */
+export interface SurfaceColumns {
+  objects: ObjectProperties[];
+  surfaceCount: number;
+  features: Uint32Array;
+  materials: Uint32Array;
+  vertexCounts: Uint32Array;
+  indexCounts: Uint32Array;
+  positionStarts: Uint32Array;
+  indexStarts: Uint32Array;
+  uvStarts: Int32Array;
+  normals: Float64Array;
+  positions: Float64Array;
+  indices: Uint32Array;
+  uvs: Float32Array;
+}
+
+/** Columns for `surfaceCount` surfaces over the given data arrays (filled by the caller). */
+export function createSurfaceColumns(
+  objects: ObjectProperties[],
+  surfaceCount: number,
+  data: Pick<SurfaceColumns, 'positions' | 'indices' | 'uvs'>,
+): SurfaceColumns {
+  return {
+    objects,
+    surfaceCount,
+    features: new Uint32Array(surfaceCount),
+    materials: new Uint32Array(surfaceCount),
+    vertexCounts: new Uint32Array(surfaceCount),
+    indexCounts: new Uint32Array(surfaceCount),
+    positionStarts: new Uint32Array(surfaceCount),
+    indexStarts: new Uint32Array(surfaceCount),
+    uvStarts: new Int32Array(surfaceCount),
+    normals: new Float64Array(surfaceCount * 3),
+    positions: data.positions,
+    indices: data.indices,
+    uvs: data.uvs,
+  };
+}
+
+/** The surfaces of objects as columns (their numbers copied into shared arrays). */
+export function surfaceColumnsOf(objects: TriangulatedObject[]): SurfaceColumns {
+  let surfaceCount = 0;
+  let positionCount = 0;
+  let indexCount = 0;
+  let uvCount = 0;
+  for (const object of objects) {
+    for (const surface of object.surfaces) {
+      surfaceCount++;
+      positionCount += surface.positions.length;
+      indexCount += surface.indices.length;
+      uvCount += surface.uvs?.length ?? 0;
+    }
+  }
+  const columns = createSurfaceColumns(objects, surfaceCount, {
+    positions: new Float64Array(positionCount),
+    indices: new Uint32Array(indexCount),
+    uvs: new Float32Array(uvCount),
+  });
+  let index = 0;
+  positionCount = 0;
+  indexCount = 0;
+  uvCount = 0;
+  for (let feature = 0; feature < objects.length; feature++) {
+    for (const surface of objects[feature].surfaces) {
+      columns.features[index] = feature;
+      columns.materials[index] = surface.material;
+      columns.vertexCounts[index] = surface.positions.length / 3;
+      columns.indexCounts[index] = surface.indices.length;
+      columns.normals.set(surface.normal, index * 3);
+      columns.positionStarts[index] = positionCount;
+      columns.positions.set(surface.positions, positionCount);
+      positionCount += surface.positions.length;
+      columns.indexStarts[index] = indexCount;
+      columns.indices.set(surface.indices, indexCount);
+      indexCount += surface.indices.length;
+      columns.uvStarts[index] = surface.uvs ? uvCount : -1;
+      if (surface.uvs) {
+        columns.uvs.set(surface.uvs, uvCount);
+        uvCount += surface.uvs.length;
+      }
+      index++;
+    }
+  }
+  return columns;
+}
+
 /** A material table as plain data. */
 export interface MaterialSnapshot {
   names: string[];

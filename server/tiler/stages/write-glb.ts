@@ -4,7 +4,8 @@
 import type { Rgba } from '../model';
 import { FLOAT64_NO_DATA, INT32_NO_DATA, propertyValue } from './metadata-schema';
 import type { MetadataSchema } from './metadata-schema';
-import type { TriangulatedObject, TriangulatedSurface } from './triangulate';
+import { surfaceColumnsOf } from './triangulate';
+import type { ObjectProperties, SurfaceColumns, TriangulatedObject } from './triangulate';
 
 /** Options of {@link writeGlb}. */
 export interface GlbOptions {
@@ -49,10 +50,10 @@ const unitNormal = new Float32Array(3);
  * An ECEF normal as glTF y-up (x, z, -y), rounded to float32 and divided by its float32 length (the result rounded
  * again): what the attribute holds, computed once per surface. Returns a shared scratch array.
  */
-function unitNormalYUp(normal: readonly [number, number, number]): Float32Array {
-  unitNormal[0] = normal[0];
-  unitNormal[1] = normal[2];
-  unitNormal[2] = -normal[1];
+function unitNormalYUp(normals: Float64Array, at: number): Float32Array {
+  unitNormal[0] = normals[at];
+  unitNormal[1] = normals[at + 2];
+  unitNormal[2] = -normals[at + 1];
   const length = Math.hypot(unitNormal[0], unitNormal[1], unitNormal[2]) || 1;
   unitNormal[0] /= length;
   unitNormal[1] /= length;
@@ -61,14 +62,17 @@ function unitNormalYUp(normal: readonly [number, number, number]): Float32Array 
 }
 
 /**
- * Encodes the objects of one tile. Feature id i is `objects[i]`; the property table has one row per object.
- * @throws Error when `objects` is empty (a developer error: tiles are never empty).
+ * Encodes the objects of one tile, given as objects or as surface columns (e.g. from SpillReader.readTile, which
+ * makes no object per surface). Feature id i is object i; the property table has one row per object.
+ * @throws Error when there are no objects (a developer error: tiles are never empty).
  */
-export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): GlbResult {
+export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: GlbOptions): GlbResult {
+  const columns = Array.isArray(tile) ? surfaceColumnsOf(tile) : tile;
+  const objects = columns.objects;
   if (objects.length === 0) throw new Error('writeGlb: a tile needs at least one object');
   const compress = options.compress ?? true;
   // Centre: middle of the ECEF bounding box, in float64.
-  const { minimum, maximum } = boundsOf(objects);
+  const { minimum, maximum } = boundsOf(columns);
   const center: [number, number, number] = [
     (minimum[0] + maximum[0]) / 2,
     (minimum[1] + maximum[1]) / 2,
@@ -103,13 +107,14 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
   let totalVertices = 0;
   let totalTriangles = 0;
 
-  for (const [material, group] of groupByMaterial(objects)) {
+  for (const [material, group] of groupByMaterial(columns)) {
     const { vertexCount, indexCount } = group;
     const imagePath = options.images?.get(material);
     const imageBytes = imagePath ? options.loadImage?.(imagePath) : undefined;
-    const textured = imageBytes !== undefined && group.surfaces.every((surface) => surface.uvs);
+    const textured =
+      imageBytes !== undefined && group.surfaces.every((surface) => columns.uvStarts[surface] >= 0);
     const { positions, positionMinimum, positionMaximum, normals, featureIds, indices, texcoords } =
-      packPrimitive(group, frame, compress, textured);
+      packPrimitive(columns, group, frame, compress, textured);
     const positionView =
       bufferViews.push(
         compress
@@ -247,57 +252,52 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
   return { glb: encodeGlb(gltf, binary), center, vertexCount: totalVertices, triangleCount: totalTriangles };
 }
 
-/** The ECEF bounding box of every position (kept in locals: this loop runs over every vertex). */
-function boundsOf(objects: TriangulatedObject[]): { minimum: number[]; maximum: number[] } {
+/** The ECEF bounding box of every surface's positions (kept in locals: this loop runs over every vertex). */
+function boundsOf(columns: SurfaceColumns): { minimum: number[]; maximum: number[] } {
+  const { positions, positionStarts, vertexCounts } = columns;
   let minimumX = Infinity;
   let minimumY = Infinity;
   let minimumZ = Infinity;
   let maximumX = -Infinity;
   let maximumY = -Infinity;
   let maximumZ = -Infinity;
-  for (const object of objects) {
-    for (const surface of object.surfaces) {
-      const positions = surface.positions;
-      const length = positions.length;
-      for (let index = 0; index < length; index += 3) {
-        const x = positions[index];
-        const y = positions[index + 1];
-        const z = positions[index + 2];
-        if (x < minimumX) minimumX = x;
-        if (x > maximumX) maximumX = x;
-        if (y < minimumY) minimumY = y;
-        if (y > maximumY) maximumY = y;
-        if (z < minimumZ) minimumZ = z;
-        if (z > maximumZ) maximumZ = z;
-      }
+  for (let surface = 0; surface < columns.surfaceCount; surface++) {
+    const end = positionStarts[surface] + vertexCounts[surface] * 3;
+    for (let index = positionStarts[surface]; index < end; index += 3) {
+      const x = positions[index];
+      const y = positions[index + 1];
+      const z = positions[index + 2];
+      if (x < minimumX) minimumX = x;
+      if (x > maximumX) maximumX = x;
+      if (y < minimumY) minimumY = y;
+      if (y > maximumY) maximumY = y;
+      if (z < minimumZ) minimumZ = z;
+      if (z > maximumZ) maximumZ = z;
     }
   }
   return { minimum: [minimumX, minimumY, minimumZ], maximum: [maximumX, maximumY, maximumZ] };
 }
 
-/** The surfaces of one material in object order, with the feature (object index) of each. */
+/** The surfaces (indices into the columns) of one material in object order. */
 interface MaterialGroup {
-  surfaces: TriangulatedSurface[];
-  features: number[];
+  surfaces: number[];
   vertexCount: number;
   indexCount: number;
 }
 
 /** Groups surfaces by material, materials in order of first use: one primitive per material. */
-function groupByMaterial(objects: TriangulatedObject[]): Map<number, MaterialGroup> {
+function groupByMaterial(columns: SurfaceColumns): Map<number, MaterialGroup> {
   const groups = new Map<number, MaterialGroup>();
-  for (let feature = 0; feature < objects.length; feature++) {
-    for (const surface of objects[feature].surfaces) {
-      let group = groups.get(surface.material);
-      if (!group) {
-        group = { surfaces: [], features: [], vertexCount: 0, indexCount: 0 };
-        groups.set(surface.material, group);
-      }
-      group.surfaces.push(surface);
-      group.features.push(feature);
-      group.vertexCount += surface.positions.length / 3;
-      group.indexCount += surface.indices.length;
+  for (let surface = 0; surface < columns.surfaceCount; surface++) {
+    const material = columns.materials[surface];
+    let group = groups.get(material);
+    if (!group) {
+      group = { surfaces: [], vertexCount: 0, indexCount: 0 };
+      groups.set(material, group);
     }
+    group.surfaces.push(surface);
+    group.vertexCount += columns.vertexCounts[surface];
+    group.indexCount += columns.indexCounts[surface];
   }
   return groups;
 }
@@ -330,12 +330,13 @@ interface PackedPrimitive {
 
 /** Packs one material's surfaces into vertex attributes and indices. */
 function packPrimitive(
+  columns: SurfaceColumns,
   group: MaterialGroup,
   frame: PositionFrame,
   compress: boolean,
   textured: boolean,
 ): PackedPrimitive {
-  const { vertexCount, indexCount, surfaces, features } = group;
+  const { vertexCount, indexCount, surfaces } = group;
   const quantized = compress ? new Uint16Array(vertexCount * 4) : undefined;
   const floats = compress ? undefined : new Float32Array(vertexCount * 3);
   const normals = new Float32Array(vertexCount * 3);
@@ -344,17 +345,37 @@ function packPrimitive(
   const texcoords = textured ? new Float32Array(vertexCount * 2) : undefined;
   const positionMinimum = [Infinity, Infinity, Infinity];
   const positionMaximum = [-Infinity, -Infinity, -Infinity];
+  const sourceIndices = columns.indices;
   let vertexCursor = 0;
   let indexCursor = 0;
-  for (let index = 0; index < surfaces.length; index++) {
-    const surface = surfaces[index];
-    const count = surface.positions.length / 3;
+  for (const surface of surfaces) {
+    const count = columns.vertexCounts[surface];
+    const start = columns.positionStarts[surface];
     if (quantized)
-      quantizePositions(surface.positions, frame, quantized, vertexCursor, positionMinimum, positionMaximum);
-    else placePositions(surface.positions, frame, floats!, vertexCursor, positionMinimum, positionMaximum);
+      quantizePositions(
+        columns.positions,
+        start,
+        count,
+        frame,
+        quantized,
+        vertexCursor,
+        positionMinimum,
+        positionMaximum,
+      );
+    else
+      placePositions(
+        columns.positions,
+        start,
+        count,
+        frame,
+        floats!,
+        vertexCursor,
+        positionMinimum,
+        positionMaximum,
+      );
     // The surface's normal, y-up and normalised in float32 once (not per vertex) so that the validator's unit-length
     // check holds exactly.
-    const normal = unitNormalYUp(surface.normal);
+    const normal = unitNormalYUp(columns.normals, surface * 3);
     const nx = normal[0];
     const ny = normal[1];
     const nz = normal[2];
@@ -363,11 +384,14 @@ function packPrimitive(
       normals[vertex + 1] = ny;
       normals[vertex + 2] = nz;
     }
-    featureIds.fill(features[index], vertexCursor, vertexCursor + count);
-    const surfaceIndices = surface.indices;
-    for (let at = 0; at < surfaceIndices.length; at++)
-      indices[indexCursor++] = vertexCursor + surfaceIndices[at];
-    if (texcoords) texcoords.set(surface.uvs!, vertexCursor * 2);
+    featureIds.fill(columns.features[surface], vertexCursor, vertexCursor + count);
+    const indexEnd = columns.indexStarts[surface] + columns.indexCounts[surface];
+    for (let at = columns.indexStarts[surface]; at < indexEnd; at++)
+      indices[indexCursor++] = vertexCursor + sourceIndices[at];
+    if (texcoords) {
+      const uvStart = columns.uvStarts[surface];
+      texcoords.set(columns.uvs.subarray(uvStart, uvStart + count * 2), vertexCursor * 2);
+    }
     vertexCursor += count;
   }
   return {
@@ -382,11 +406,13 @@ function packPrimitive(
 }
 
 /**
- * Writes ECEF positions as quantized y-up positions (x, z, -y relative to the centre, on the grid) from vertex `first`
- * of `out` (4 values per vertex), widening `minimum` and `maximum` to them.
+ * Writes `count` ECEF positions from `positions[start]` as quantized y-up positions (x, z, -y relative to the centre,
+ * on the grid) from vertex `first` of `out` (4 values per vertex), widening `minimum` and `maximum` to them.
  */
 function quantizePositions(
   positions: Float64Array,
+  start: number,
+  count: number,
   frame: PositionFrame,
   out: Uint16Array,
   first: number,
@@ -401,7 +427,7 @@ function quantizePositions(
   let maximumY = maximum[1];
   let maximumZ = maximum[2];
   let offset = first * 4;
-  for (let index = 0; index < positions.length; index += 3) {
+  for (let index = start; index < start + count * 3; index += 3) {
     const localX = positions[index] - centerX;
     const localY = positions[index + 2] - centerZ;
     const localZ = -(positions[index + 1] - centerY);
@@ -428,11 +454,13 @@ function quantizePositions(
 }
 
 /**
- * Writes ECEF positions as float32 y-up positions relative to the centre from vertex `first` of `out`, widening
- * `minimum` and `maximum` to the float32 values written.
+ * Writes `count` ECEF positions from `positions[start]` as float32 y-up positions relative to the centre from vertex
+ * `first` of `out`, widening `minimum` and `maximum` to the float32 values written.
  */
 function placePositions(
   positions: Float64Array,
+  start: number,
+  count: number,
   frame: PositionFrame,
   out: Float32Array,
   first: number,
@@ -441,7 +469,7 @@ function placePositions(
 ): void {
   const { centerX, centerY, centerZ } = frame;
   let offset = first * 3;
-  for (let index = 0; index < positions.length; index += 3) {
+  for (let index = start; index < start + count * 3; index += 3) {
     out[offset] = positions[index] - centerX;
     out[offset + 1] = positions[index + 2] - centerZ;
     out[offset + 2] = -(positions[index + 1] - centerY);
@@ -459,7 +487,7 @@ function placePositions(
  * has are left out. @returns the table's `properties` JSON.
  */
 function encodePropertyTable(
-  objects: TriangulatedObject[],
+  objects: ObjectProperties[],
   schema: MetadataSchema,
   bufferViews: BufferViewSpec[],
 ): Record<string, unknown> {
