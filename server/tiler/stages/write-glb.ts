@@ -252,30 +252,31 @@ export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: G
   return { glb: encodeGlb(gltf, binary), center, vertexCount: totalVertices, triangleCount: totalTriangles };
 }
 
-/** The ECEF bounding box of every surface's positions (kept in locals: this loop runs over every vertex). */
+/** Widens `box` (minimum x, y, z, then maximum x, y, z) to hold the point (x, y, z). */
+function widenBox(box: Float64Array, x: number, y: number, z: number): void {
+  if (x < box[0]) box[0] = x;
+  if (y < box[1]) box[1] = y;
+  if (z < box[2]) box[2] = z;
+  if (x > box[3]) box[3] = x;
+  if (y > box[4]) box[4] = y;
+  if (z > box[5]) box[5] = z;
+}
+
+/** An empty box for {@link widenBox}. */
+function emptyBox(): Float64Array {
+  return new Float64Array([Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity]);
+}
+
+/** The ECEF bounding box of every surface's positions. */
 function boundsOf(columns: SurfaceColumns): { minimum: number[]; maximum: number[] } {
   const { positions, positionStarts, vertexCounts } = columns;
-  let minimumX = Infinity;
-  let minimumY = Infinity;
-  let minimumZ = Infinity;
-  let maximumX = -Infinity;
-  let maximumY = -Infinity;
-  let maximumZ = -Infinity;
+  const box = emptyBox();
   for (let surface = 0; surface < columns.surfaceCount; surface++) {
     const end = positionStarts[surface] + vertexCounts[surface] * 3;
-    for (let index = positionStarts[surface]; index < end; index += 3) {
-      const x = positions[index];
-      const y = positions[index + 1];
-      const z = positions[index + 2];
-      if (x < minimumX) minimumX = x;
-      if (x > maximumX) maximumX = x;
-      if (y < minimumY) minimumY = y;
-      if (y > maximumY) maximumY = y;
-      if (z < minimumZ) minimumZ = z;
-      if (z > maximumZ) maximumZ = z;
-    }
+    for (let index = positionStarts[surface]; index < end; index += 3)
+      widenBox(box, positions[index], positions[index + 1], positions[index + 2]);
   }
-  return { minimum: [minimumX, minimumY, minimumZ], maximum: [maximumX, maximumY, maximumZ] };
+  return { minimum: [box[0], box[1], box[2]], maximum: [box[3], box[4], box[5]] };
 }
 
 /** The surfaces (indices into the columns) of one material in object order. */
@@ -343,36 +344,15 @@ function packPrimitive(
   const featureIds = new Float32Array(vertexCount);
   const indices = vertexCount > 65535 ? new Uint32Array(indexCount) : new Uint16Array(indexCount);
   const texcoords = textured ? new Float32Array(vertexCount * 2) : undefined;
-  const positionMinimum = [Infinity, Infinity, Infinity];
-  const positionMaximum = [-Infinity, -Infinity, -Infinity];
+  const box = emptyBox();
   const sourceIndices = columns.indices;
   let vertexCursor = 0;
   let indexCursor = 0;
   for (const surface of surfaces) {
     const count = columns.vertexCounts[surface];
     const start = columns.positionStarts[surface];
-    if (quantized)
-      quantizePositions(
-        columns.positions,
-        start,
-        count,
-        frame,
-        quantized,
-        vertexCursor,
-        positionMinimum,
-        positionMaximum,
-      );
-    else
-      placePositions(
-        columns.positions,
-        start,
-        count,
-        frame,
-        floats!,
-        vertexCursor,
-        positionMinimum,
-        positionMaximum,
-      );
+    if (quantized) quantizePositions(columns.positions, start, count, frame, quantized, vertexCursor, box);
+    else placePositions(columns.positions, start, count, frame, floats!, vertexCursor, box);
     // The surface's normal, y-up and normalised in float32 once (not per vertex) so that the validator's unit-length
     // check holds exactly.
     const normal = unitNormalYUp(columns.normals, surface * 3);
@@ -396,8 +376,8 @@ function packPrimitive(
   }
   return {
     positions: new Uint8Array(quantized ? quantized.buffer : floats!.buffer),
-    positionMinimum,
-    positionMaximum,
+    positionMinimum: [box[0], box[1], box[2]],
+    positionMaximum: [box[3], box[4], box[5]],
     normals,
     featureIds,
     indices,
@@ -407,7 +387,7 @@ function packPrimitive(
 
 /**
  * Writes `count` ECEF positions from `positions[start]` as quantized y-up positions (x, z, -y relative to the centre,
- * on the grid) from vertex `first` of `out` (4 values per vertex), widening `minimum` and `maximum` to them.
+ * on the grid) from vertex `first` of `out` (4 values per vertex), widening `box` to them.
  */
 function quantizePositions(
   positions: Float64Array,
@@ -416,16 +396,9 @@ function quantizePositions(
   frame: PositionFrame,
   out: Uint16Array,
   first: number,
-  minimum: number[],
-  maximum: number[],
+  box: Float64Array,
 ): void {
   const { centerX, centerY, centerZ, originX, originY, originZ, step } = frame;
-  let minimumX = minimum[0];
-  let minimumY = minimum[1];
-  let minimumZ = minimum[2];
-  let maximumX = maximum[0];
-  let maximumY = maximum[1];
-  let maximumZ = maximum[2];
   let offset = first * 4;
   for (let index = start; index < start + count * 3; index += 3) {
     const localX = positions[index] - centerX;
@@ -437,25 +410,14 @@ function quantizePositions(
     out[offset] = qx;
     out[offset + 1] = qy;
     out[offset + 2] = qz;
-    if (qx < minimumX) minimumX = qx;
-    if (qx > maximumX) maximumX = qx;
-    if (qy < minimumY) minimumY = qy;
-    if (qy > maximumY) maximumY = qy;
-    if (qz < minimumZ) minimumZ = qz;
-    if (qz > maximumZ) maximumZ = qz;
+    widenBox(box, qx, qy, qz);
     offset += 4;
   }
-  minimum[0] = minimumX;
-  minimum[1] = minimumY;
-  minimum[2] = minimumZ;
-  maximum[0] = maximumX;
-  maximum[1] = maximumY;
-  maximum[2] = maximumZ;
 }
 
 /**
  * Writes `count` ECEF positions from `positions[start]` as float32 y-up positions relative to the centre from vertex
- * `first` of `out`, widening `minimum` and `maximum` to the float32 values written.
+ * `first` of `out`, widening `box` to the float32 values written.
  */
 function placePositions(
   positions: Float64Array,
@@ -464,8 +426,7 @@ function placePositions(
   frame: PositionFrame,
   out: Float32Array,
   first: number,
-  minimum: number[],
-  maximum: number[],
+  box: Float64Array,
 ): void {
   const { centerX, centerY, centerZ } = frame;
   let offset = first * 3;
@@ -473,11 +434,7 @@ function placePositions(
     out[offset] = positions[index] - centerX;
     out[offset + 1] = positions[index + 2] - centerZ;
     out[offset + 2] = -(positions[index + 1] - centerY);
-    for (let axis = 0; axis < 3; axis++) {
-      const value = out[offset + axis];
-      if (value < minimum[axis]) minimum[axis] = value;
-      if (value > maximum[axis]) maximum[axis] = value;
-    }
+    widenBox(box, out[offset], out[offset + 1], out[offset + 2]);
     offset += 3;
   }
 }
