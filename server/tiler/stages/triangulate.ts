@@ -279,6 +279,28 @@ const recentLonLat = new Float64Array(RECENT_POINTS * 2);
 /** The geodetic basis (sines, cosines, radius of curvature) of each recent point, and one more for a point not kept. */
 const recentBasis = new Float64Array((RECENT_POINTS + 1) * GEODETIC_BASIS_SIZE);
 
+/** Where the projection writes longitude and latitude. */
+const lonLat = new Float64Array(2);
+
+/**
+ * Rings' ECEF coordinates are views of a shared chunk, handed out once each and never reused: one allocation per many
+ * objects rather than one per ring (typed arrays of more than 64 bytes are allocated outside the heap, which costs
+ * more than a view). A chunk stays alive as long as any view of it does.
+ */
+const COORDINATE_CHUNK = 1 << 16;
+let coordinateChunk = new Float64Array(COORDINATE_CHUNK);
+let coordinateChunkUsed = 0;
+
+/** A fresh view of `length` coordinates. */
+function coordinateView(length: number): Float64Array {
+  if (coordinateChunkUsed + length > coordinateChunk.length) {
+    coordinateChunk = new Float64Array(Math.max(COORDINATE_CHUNK, length));
+    coordinateChunkUsed = 0;
+  }
+  coordinateChunkUsed += length;
+  return coordinateChunk.subarray(coordinateChunkUsed - length, coordinateChunkUsed);
+}
+
 /**
  * Places and triangulates one object. Polygons that cannot be triangulated are reported through `onWarning`.
  * @returns undefined when no polygon of the object is usable.
@@ -290,7 +312,6 @@ export function triangulateObject(
   materials: MaterialTable,
   onWarning: (warning: ConversionWarning) => void,
 ): TriangulatedObject | undefined {
-  const lonLat = new Float64Array(2);
   let recentCount = 0;
   let recentNext = 0;
   const bounds: GeographicBounds = {
@@ -318,22 +339,13 @@ export function triangulateObject(
     }
   };
 
-  // Every ring's ECEF coordinates live in one array, each ring a view of it: one allocation per object rather than one
-  // per ring (typed arrays of more than 64 bytes are allocated outside the heap, which costs more than the view).
-  let coordinateCount = 0;
-  for (const polygon of record.polygons)
-    for (const ring of polygon.rings) coordinateCount += Math.floor(ring.length / 3) * 3;
-  const coordinates = new Float64Array(coordinateCount);
-  let coordinateCursor = 0;
-
   for (const polygon of record.polygons) {
     const rings: Float64Array[] = [];
     let bad = false;
     for (let ringIndex = 0; ringIndex < polygon.rings.length; ringIndex++) {
       const source = polygon.rings[ringIndex];
       const count = Math.floor(source.length / 3);
-      const ecef = coordinates.subarray(coordinateCursor, coordinateCursor + count * 3);
-      coordinateCursor += count * 3;
+      const ecef = coordinateView(count * 3);
       for (let vertex = 0; vertex < count; vertex++) {
         const x = source[vertex * 3];
         const y = source[vertex * 3 + 1];

@@ -361,4 +361,35 @@ describe('triangulateObject', () => {
     ]);
     expect(first.vertexCount).toBe(8);
   });
+
+  it('returns objects whose positions stay intact while later objects fill and outgrow the shared coordinate chunks', () => {
+    // Rings of 1 000 to 1 039 vertices (3 000+ coordinates each, 65 536 per chunk) cross several chunk ends at varying
+    // points, and a 22 000-vertex ring (66 000 coordinates) needs a chunk larger than the usual one.
+    const circle = (vertices: number, x0: number) =>
+      Array.from({ length: vertices }, (_, index) => {
+        const angle = (index / vertices) * 2 * Math.PI;
+        return [x0 + 50 * Math.cos(angle), 50 * Math.sin(angle), 3];
+      }).flat();
+    const sizes = [...Array.from({ length: 40 }, (_, index) => 1_000 + index), 22_000, 1_000];
+    const { transform } = countingTransform();
+    const materials = new MaterialTable();
+    const placed = sizes.map((vertices, index) => {
+      const ring = circle(vertices, index * 200);
+      const record: CityObjectRecord = {
+        id: `circle-${index}`,
+        type: 'Building',
+        lod: 1,
+        attributes: {},
+        polygons: [{ rings: [ring], kind: 'roof' }],
+        file: 'circles.gml',
+      };
+      const object = triangulateObject(record, transform, { offset: 0 }, materials, (warning) =>
+        expect.fail(warning.message),
+      )!;
+      return { ring, object };
+    });
+    const reference = countingTransform().transform;
+    for (const { ring, object } of placed)
+      expect(Array.from(object.surfaces[0].positions)).toEqual(expectedEcef(ring, reference));
+  });
 });
