@@ -1,6 +1,7 @@
 // Stage: spill triangulated objects to a temporary file so memory holds only a small index entry per object;
 // tiles read their objects back one tile at a time.
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import type { AttributeValue } from '../model';
 import { createSurfaceColumns } from './triangulate';
 import type {
   GeographicBounds,
@@ -57,13 +58,8 @@ export class FeatureStore {
 
   /** Appends one object and returns its index entry. */
   add(object: TriangulatedObject, line?: number): FeatureIndexEntry {
-    const header = JSON.stringify({
-      id: object.id,
-      parentId: object.parentId,
-      type: object.type,
-      lod: object.lod,
-      attributes: object.attributes,
-    });
+    // Only what the index entry does not hold: the id, parent id and type come back from the entry.
+    const header = JSON.stringify([object.lod, object.attributes]);
     let geometrySize = 0;
     for (const surface of object.surfaces) {
       geometrySize +=
@@ -202,7 +198,7 @@ export class SpillReader {
     for (let feature = 0; feature < entries.length; feature++) {
       const entry = entries[feature];
       const remap = remaps?.[entry.store];
-      const { properties, count } = decodeHeader(buffer, at);
+      const { properties, count } = decodeHeader(buffer, at, entry);
       columns.objects.push(properties);
       let cursor = at + surfacesStart(view, at);
       for (let index = 0; index < count; index++) {
@@ -282,21 +278,19 @@ function readInto(descriptor: number, file: string, offset: number, bytes: Uint8
 /** Bytes before each surface's arrays: material, vertex count, index count, normal (3 × float32), textured flag. */
 const SURFACE_HEADER_BYTES = 32;
 
-/** The object at `at` of `bytes`: its properties (from its JSON header) and how many surfaces follow. */
-function decodeHeader(bytes: Uint8Array, at: number): { properties: ObjectProperties; count: number } {
+/** The object at `at` of `bytes`: its properties (JSON header and index entry) and how many surfaces follow. */
+function decodeHeader(
+  bytes: Uint8Array,
+  at: number,
+  entry: FeatureIndexEntry,
+): { properties: ObjectProperties; count: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
   const headerLength = view.getUint32(0, true);
-  const header = JSON.parse(
+  const [lod, attributes] = JSON.parse(
     Buffer.from(bytes.buffer, bytes.byteOffset + at + 8, headerLength).toString('utf8'),
-  ) as ObjectProperties;
-  // A literal rather than the parsed header itself: every object gets the same shape (parentId last, when present).
-  const properties: ObjectProperties = {
-    id: header.id,
-    type: header.type,
-    lod: header.lod,
-    attributes: header.attributes,
-  };
-  if (header.parentId !== undefined) properties.parentId = header.parentId;
+  ) as [number, Record<string, AttributeValue>];
+  const properties: ObjectProperties = { id: entry.id, type: entry.type, lod, attributes };
+  if (entry.parentId !== undefined) properties.parentId = entry.parentId;
   return { properties, count: view.getUint32(4, true) };
 }
 
@@ -321,7 +315,7 @@ function readSurfaceHeader(
 function decodeObject(bytes: Uint8Array, entry: FeatureIndexEntry): TriangulatedObject {
   const base = bytes.byteOffset;
   const view = new DataView(bytes.buffer, base, bytes.byteLength);
-  const { properties, count } = decodeHeader(bytes, 0);
+  const { properties, count } = decodeHeader(bytes, 0, entry);
   let cursor = surfacesStart(view, 0);
   const surfaces: TriangulatedSurface[] = [];
   for (let index = 0; index < count; index++) {
