@@ -229,6 +229,43 @@ export function createHorizontalTransform(crs: TilerCrs): HorizontalTransform {
 const WGS84_A = 6378137;
 const WGS84_E2 = 6.69437999014e-3;
 
+/** Values stored per point by {@link geodeticBasis}. */
+export const GEODETIC_BASIS_SIZE = 5;
+
+/**
+ * What ECEF placement needs of a longitude and latitude (degrees), whatever the height: the prime vertical radius of
+ * curvature n, sin φ, cos φ, cos λ and sin λ, written from `offset` of `out`. Points stacked above each other share
+ * it, so it can be kept and reused for them (see {@link placeOnBasis}).
+ */
+export function geodeticBasis(longitude: number, latitude: number, out: Float64Array, offset: number): void {
+  const lambda = (longitude * Math.PI) / 180;
+  const phi = (latitude * Math.PI) / 180;
+  const sinPhi = Math.sin(phi);
+  out[offset] = WGS84_A / Math.sqrt(1 - WGS84_E2 * sinPhi * sinPhi);
+  out[offset + 1] = sinPhi;
+  out[offset + 2] = Math.cos(phi);
+  out[offset + 3] = Math.cos(lambda);
+  out[offset + 4] = Math.sin(lambda);
+}
+
+/** ECEF x, y, z of the point at `height` above the basis at `basisOffset` of `basis`, written at `offset` of `out`. */
+export function placeOnBasis(
+  basis: Float64Array,
+  basisOffset: number,
+  height: number,
+  out: Float64Array,
+  offset: number,
+): void {
+  const n = basis[basisOffset];
+  const sinPhi = basis[basisOffset + 1];
+  const cosPhi = basis[basisOffset + 2];
+  out[offset] = (n + height) * cosPhi * basis[basisOffset + 3];
+  out[offset + 1] = (n + height) * cosPhi * basis[basisOffset + 4];
+  out[offset + 2] = (n * (1 - WGS84_E2) + height) * sinPhi;
+}
+
+const basisScratch = new Float64Array(GEODETIC_BASIS_SIZE);
+
 /** Geodetic (degrees, metres above the ellipsoid) to ECEF, writing x, y, z at `offset` of `out`. */
 export function geodeticToEcef(
   longitude: number,
@@ -237,14 +274,8 @@ export function geodeticToEcef(
   out: Float64Array,
   offset: number,
 ): void {
-  const lambda = (longitude * Math.PI) / 180;
-  const phi = (latitude * Math.PI) / 180;
-  const sinPhi = Math.sin(phi);
-  const cosPhi = Math.cos(phi);
-  const n = WGS84_A / Math.sqrt(1 - WGS84_E2 * sinPhi * sinPhi);
-  out[offset] = (n + height) * cosPhi * Math.cos(lambda);
-  out[offset + 1] = (n + height) * cosPhi * Math.sin(lambda);
-  out[offset + 2] = (n * (1 - WGS84_E2) + height) * sinPhi;
+  geodeticBasis(longitude, latitude, basisScratch, 0);
+  placeOnBasis(basisScratch, 0, height, out, offset);
 }
 
 /** ECEF to geodetic [longitude°, latitude°, height m] (Bowring, iterated; millimetre accuracy near the surface). */

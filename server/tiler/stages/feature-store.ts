@@ -2,7 +2,14 @@
 // tiles read their objects back one tile at a time.
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import type { AttributeValue } from '../model';
-import type { GeographicBounds, TriangulatedObject, TriangulatedSurface } from './triangulate';
+import { createSurfaceColumns } from './triangulate';
+import type {
+  GeographicBounds,
+  ObjectProperties,
+  SurfaceColumns,
+  TriangulatedObject,
+  TriangulatedSurface,
+} from './triangulate';
 
 /** What stays in memory per object. */
 export interface FeatureIndexEntry {
@@ -51,13 +58,8 @@ export class FeatureStore {
 
   /** Appends one object and returns its index entry. */
   add(object: TriangulatedObject, line?: number): FeatureIndexEntry {
-    const header = JSON.stringify({
-      id: object.id,
-      parentId: object.parentId,
-      type: object.type,
-      lod: object.lod,
-      attributes: object.attributes,
-    });
+    // Only what the index entry does not hold: the id, parent id and type come back from the entry.
+    const header = JSON.stringify([object.lod, object.attributes]);
     let geometrySize = 0;
     for (const surface of object.surfaces) {
       geometrySize +=
@@ -159,11 +161,75 @@ export class SpillReader {
     this.descriptors = paths.map((file) => openSync(file, 'r'));
   }
 
-  /**
-   * Reads several objects into one buffer (one allocation per tile rather than one per object), with one read per run
-   * of entries that follow each other in the same spill file (objects of a tile were often spilled one after another).
-   */
+  /** Reads several objects (decoded as objects with their surfaces; see {@link readTile} for the cheaper columns). */
   readAll(entries: FeatureIndexEntry[]): TriangulatedObject[] {
+    const buffer = this.readBytes(entries);
+    let at = 0;
+    return entries.map((entry) => {
+      // Entries are multiples of 8 bytes long, so every object starts aligned for its typed-array views.
+      const bytes = buffer.subarray(at, at + entry.length);
+      at += entry.length;
+      return decodeObject(bytes, entry);
+    });
+  }
+
+  /**
+   * Reads the objects of a tile as surface columns over the bytes read: no object or typed array per surface, so a
+   * tile's geometry is never materialised as JS objects before it is packed into a GLB.
+   * @param remaps per store, the store's material index → the one the columns get (default: kept as stored).
+   */
+  readTile(entries: FeatureIndexEntry[], remaps?: Int32Array[]): SurfaceColumns {
+    const buffer = this.readBytes(entries);
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    let surfaceCount = 0;
+    let at = 0;
+    for (const entry of entries) {
+      surfaceCount += view.getUint32(at + 4, true);
+      at += entry.length;
+    }
+    // The buffer starts 8-byte aligned and so does every object in it: whole-buffer views serve every surface.
+    const columns = createSurfaceColumns([], surfaceCount, {
+      positions: new Float64Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 8),
+      indices: new Uint32Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 4),
+      uvs: new Float32Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 4),
+    });
+    let surface = 0;
+    at = 0;
+    for (let feature = 0; feature < entries.length; feature++) {
+      const entry = entries[feature];
+      const remap = remaps?.[entry.store];
+      const { properties, count } = decodeHeader(buffer, at, entry);
+      columns.objects.push(properties);
+      let cursor = at + surfacesStart(view, at);
+      for (let index = 0; index < count; index++) {
+        const stored = readSurfaceHeader(view, cursor);
+        columns.features[surface] = feature;
+        columns.materials[surface] = remap ? remap[stored.material] : stored.material;
+        columns.vertexCounts[surface] = stored.vertexCount;
+        columns.indexCounts[surface] = stored.indexCount;
+        columns.normals[surface * 3] = view.getFloat32(cursor + 12, true);
+        columns.normals[surface * 3 + 1] = view.getFloat32(cursor + 16, true);
+        columns.normals[surface * 3 + 2] = view.getFloat32(cursor + 20, true);
+        cursor += SURFACE_HEADER_BYTES;
+        columns.positionStarts[surface] = cursor / 8;
+        cursor += stored.vertexCount * 24;
+        columns.indexStarts[surface] = cursor / 4;
+        cursor += align8(stored.indexCount * 4);
+        columns.uvStarts[surface] = stored.textured ? cursor / 4 : -1;
+        if (stored.textured) cursor += align8(stored.vertexCount * 8);
+        surface++;
+      }
+      at += entry.length;
+    }
+    return columns;
+  }
+
+  /**
+   * Reads the bytes of several objects into one buffer (one allocation per tile rather than one per object), with one
+   * read per run of entries that follow each other in the same spill file (objects of a tile were often spilled one
+   * after another).
+   */
+  private readBytes(entries: FeatureIndexEntry[]): Uint8Array {
     let total = 0;
     for (const entry of entries) total += entry.length;
     const buffer = new Uint8Array(total);
@@ -186,13 +252,7 @@ export class SpillReader {
       at += length;
       first = last;
     }
-    at = 0;
-    return entries.map((entry) => {
-      // Entries are multiples of 8 bytes long, so every object starts aligned for its typed-array views.
-      const bytes = buffer.subarray(at, at + entry.length);
-      at += entry.length;
-      return decodeObject(bytes, entry);
-    });
+    return buffer;
   }
 
   close(): void {
@@ -215,31 +275,57 @@ function readInto(descriptor: number, file: string, offset: number, bytes: Uint8
   return bytes;
 }
 
+/** Bytes before each surface's arrays: material, vertex count, index count, normal (3 × float32), textured flag. */
+const SURFACE_HEADER_BYTES = 32;
+
+/** The object at `at` of `bytes`: its properties (JSON header and index entry) and how many surfaces follow. */
+function decodeHeader(
+  bytes: Uint8Array,
+  at: number,
+  entry: FeatureIndexEntry,
+): { properties: ObjectProperties; count: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
+  const headerLength = view.getUint32(0, true);
+  const [lod, attributes] = JSON.parse(
+    Buffer.from(bytes.buffer, bytes.byteOffset + at + 8, headerLength).toString('utf8'),
+  ) as [number, Record<string, AttributeValue>];
+  const properties: ObjectProperties = { id: entry.id, type: entry.type, lod, attributes };
+  if (entry.parentId !== undefined) properties.parentId = entry.parentId;
+  return { properties, count: view.getUint32(4, true) };
+}
+
+/** Where the first surface of the object at `at` starts, relative to it (after its 8-aligned JSON header). */
+function surfacesStart(view: DataView, at: number): number {
+  return align8(8 + view.getUint32(at, true));
+}
+
+/** The fixed fields of the surface at `cursor` (its normal is read by the caller, as it needs it). */
+function readSurfaceHeader(
+  view: DataView,
+  cursor: number,
+): { material: number; vertexCount: number; indexCount: number; textured: boolean } {
+  return {
+    material: view.getUint32(cursor, true),
+    vertexCount: view.getUint32(cursor + 4, true),
+    indexCount: view.getUint32(cursor + 8, true),
+    textured: view.getUint32(cursor + 24, true) === 1,
+  };
+}
+
 function decodeObject(bytes: Uint8Array, entry: FeatureIndexEntry): TriangulatedObject {
   const base = bytes.byteOffset;
   const view = new DataView(bytes.buffer, base, bytes.byteLength);
-  const headerLength = view.getUint32(0, true);
-  const surfaceCount = view.getUint32(4, true);
-  const header = JSON.parse(Buffer.from(bytes.buffer, base + 8, headerLength).toString('utf8')) as {
-    id: string;
-    parentId?: string;
-    type: string;
-    lod: number;
-    attributes: Record<string, AttributeValue>;
-  };
-  let cursor = align8(8 + headerLength);
+  const { properties, count } = decodeHeader(bytes, 0, entry);
+  let cursor = surfacesStart(view, 0);
   const surfaces: TriangulatedSurface[] = [];
-  for (let index = 0; index < surfaceCount; index++) {
-    const material = view.getUint32(cursor, true);
-    const vertexCount = view.getUint32(cursor + 4, true);
-    const indexCount = view.getUint32(cursor + 8, true);
-    const textured = view.getUint32(cursor + 24, true) === 1;
+  for (let index = 0; index < count; index++) {
+    const { material, vertexCount, indexCount, textured } = readSurfaceHeader(view, cursor);
     const normal: [number, number, number] = [
       view.getFloat32(cursor + 12, true),
       view.getFloat32(cursor + 16, true),
       view.getFloat32(cursor + 20, true),
     ];
-    cursor += 32;
+    cursor += SURFACE_HEADER_BYTES;
     const positions = new Float64Array(bytes.buffer, base + cursor, vertexCount * 3);
     cursor += vertexCount * 24;
     const indices = new Uint32Array(bytes.buffer, base + cursor, indexCount);
@@ -251,18 +337,18 @@ function decodeObject(bytes: Uint8Array, entry: FeatureIndexEntry): Triangulated
     }
     surfaces.push({ material, positions, normal, indices, uvs });
   }
-  // A literal rather than `{ ...header, … }` (an object spread per object read back costs more).
+  // A literal rather than `{ ...properties, … }` (an object spread per object read back costs more).
   const object: TriangulatedObject = {
-    id: header.id,
-    type: header.type,
-    lod: header.lod,
-    attributes: header.attributes,
+    id: properties.id,
+    type: properties.type,
+    lod: properties.lod,
+    attributes: properties.attributes,
     surfaces,
     bounds: entry.bounds,
     vertexCount: entry.vertexCount,
     triangleCount: entry.triangleCount,
   };
-  if (header.parentId !== undefined) object.parentId = header.parentId;
+  if (properties.parentId !== undefined) object.parentId = properties.parentId;
   return object;
 }
 

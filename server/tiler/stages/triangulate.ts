@@ -1,7 +1,7 @@
 // Stage: place an object's polygons on the WGS84 ellipsoid (ECEF, float64) and triangulate each polygon on its
 // best-fit plane (Newell normal) with earcut, holes included; degenerate rings are skipped with a warning.
 import earcut from 'earcut';
-import { geodeticToEcef } from '../crs';
+import { GEODETIC_BASIS_SIZE, geodeticBasis, placeOnBasis } from '../crs';
 import type { HorizontalTransform } from '../crs';
 import type { ConversionWarning } from '../errors';
 import { SURFACE_COLORS } from '../model';
@@ -41,6 +41,102 @@ export interface TriangulatedObject {
   bounds: GeographicBounds;
   vertexCount: number;
   triangleCount: number;
+}
+
+/** What a tile's property table needs of an object. */
+export type ObjectProperties = Pick<TriangulatedObject, 'id' | 'parentId' | 'type' | 'lod' | 'attributes'>;
+
+/**
+ * The objects of one tile with every surface's data in shared columns rather than an object and typed arrays per
+ * surface (what the GLB writer reads, decoded straight from spilled bytes). Surface s, in object order, belongs to
+ * object `features[s]`; its `vertexCounts[s]` vertices are x,y,z ECEF from `positions[positionStarts[s]]`, its
+ * `indexCounts[s]` indices (relative to its first vertex) from `indices[indexStarts[s]]`, its u,v pairs from
+ * `uvs[uvStarts[s]]` (-1: untextured); its unit normal is `normals[3s … 3s+2]`.
+ */
+export interface SurfaceColumns {
+  objects: ObjectProperties[];
+  surfaceCount: number;
+  features: Uint32Array;
+  materials: Uint32Array;
+  vertexCounts: Uint32Array;
+  indexCounts: Uint32Array;
+  positionStarts: Uint32Array;
+  indexStarts: Uint32Array;
+  uvStarts: Int32Array;
+  normals: Float64Array;
+  positions: Float64Array;
+  indices: Uint32Array;
+  uvs: Float32Array;
+}
+
+/** Columns for `surfaceCount` surfaces over the given data arrays (filled by the caller). */
+export function createSurfaceColumns(
+  objects: ObjectProperties[],
+  surfaceCount: number,
+  data: Pick<SurfaceColumns, 'positions' | 'indices' | 'uvs'>,
+): SurfaceColumns {
+  return {
+    objects,
+    surfaceCount,
+    features: new Uint32Array(surfaceCount),
+    materials: new Uint32Array(surfaceCount),
+    vertexCounts: new Uint32Array(surfaceCount),
+    indexCounts: new Uint32Array(surfaceCount),
+    positionStarts: new Uint32Array(surfaceCount),
+    indexStarts: new Uint32Array(surfaceCount),
+    uvStarts: new Int32Array(surfaceCount),
+    normals: new Float64Array(surfaceCount * 3),
+    positions: data.positions,
+    indices: data.indices,
+    uvs: data.uvs,
+  };
+}
+
+/** The surfaces of objects as columns (their numbers copied into shared arrays). */
+export function surfaceColumnsOf(objects: TriangulatedObject[]): SurfaceColumns {
+  let surfaceCount = 0;
+  let positionCount = 0;
+  let indexCount = 0;
+  let uvCount = 0;
+  for (const object of objects) {
+    for (const surface of object.surfaces) {
+      surfaceCount++;
+      positionCount += surface.positions.length;
+      indexCount += surface.indices.length;
+      uvCount += surface.uvs?.length ?? 0;
+    }
+  }
+  const columns = createSurfaceColumns(objects, surfaceCount, {
+    positions: new Float64Array(positionCount),
+    indices: new Uint32Array(indexCount),
+    uvs: new Float32Array(uvCount),
+  });
+  let index = 0;
+  positionCount = 0;
+  indexCount = 0;
+  uvCount = 0;
+  for (let feature = 0; feature < objects.length; feature++) {
+    for (const surface of objects[feature].surfaces) {
+      columns.features[index] = feature;
+      columns.materials[index] = surface.material;
+      columns.vertexCounts[index] = surface.positions.length / 3;
+      columns.indexCounts[index] = surface.indices.length;
+      columns.normals.set(surface.normal, index * 3);
+      columns.positionStarts[index] = positionCount;
+      columns.positions.set(surface.positions, positionCount);
+      positionCount += surface.positions.length;
+      columns.indexStarts[index] = indexCount;
+      columns.indices.set(surface.indices, indexCount);
+      indexCount += surface.indices.length;
+      columns.uvStarts[index] = surface.uvs ? uvCount : -1;
+      if (surface.uvs) {
+        columns.uvs.set(surface.uvs, uvCount);
+        uvCount += surface.uvs.length;
+      }
+      index++;
+    }
+  }
+  return columns;
 }
 
 /** A material table as plain data. */
@@ -171,14 +267,39 @@ function planeCoordinates(length: number): Float64Array {
 }
 
 /**
- * The last few distinct (x, y) of the object being placed and their longitude/latitude: vertices stacked above each
- * other (wall corners, the ground and the roof over them) share x and y, so the projection runs about once per corner
- * column instead of once per vertex. Zero coordinates are never kept (0 === -0, and a projection may tell them apart).
+ * The last few distinct (x, y) of the object being placed, their longitude/latitude and geodetic basis: vertices
+ * stacked above each other (wall corners, the ground and the roof over them) share x and y, so the projection and the
+ * sines and cosines of ECEF placement run about once per corner column instead of once per vertex. Zero coordinates
+ * are never kept (0 === -0, and a projection may tell them apart).
  */
 const RECENT_POINTS = 16;
 const recentX = new Float64Array(RECENT_POINTS);
 const recentY = new Float64Array(RECENT_POINTS);
 const recentLonLat = new Float64Array(RECENT_POINTS * 2);
+/** The geodetic basis (sines, cosines, radius of curvature) of each recent point, and one more for a point not kept. */
+const recentBasis = new Float64Array((RECENT_POINTS + 1) * GEODETIC_BASIS_SIZE);
+
+/** Where the projection writes longitude and latitude. */
+const lonLat = new Float64Array(2);
+
+/**
+ * Rings' ECEF coordinates are views of a shared chunk, handed out once each and never reused: one allocation per many
+ * objects rather than one per ring (typed arrays of more than 64 bytes are allocated outside the heap, which costs
+ * more than a view). A chunk stays alive as long as any view of it does.
+ */
+const COORDINATE_CHUNK = 1 << 16;
+let coordinateChunk = new Float64Array(COORDINATE_CHUNK);
+let coordinateChunkUsed = 0;
+
+/** A fresh view of `length` coordinates. */
+function coordinateView(length: number): Float64Array {
+  if (coordinateChunkUsed + length > coordinateChunk.length) {
+    coordinateChunk = new Float64Array(Math.max(COORDINATE_CHUNK, length));
+    coordinateChunkUsed = 0;
+  }
+  coordinateChunkUsed += length;
+  return coordinateChunk.subarray(coordinateChunkUsed - length, coordinateChunkUsed);
+}
 
 /**
  * Places and triangulates one object. Polygons that cannot be triangulated are reported through `onWarning`.
@@ -191,7 +312,6 @@ export function triangulateObject(
   materials: MaterialTable,
   onWarning: (warning: ConversionWarning) => void,
 ): TriangulatedObject | undefined {
-  const lonLat = new Float64Array(2);
   let recentCount = 0;
   let recentNext = 0;
   const bounds: GeographicBounds = {
@@ -225,7 +345,7 @@ export function triangulateObject(
     for (let ringIndex = 0; ringIndex < polygon.rings.length; ringIndex++) {
       const source = polygon.rings[ringIndex];
       const count = Math.floor(source.length / 3);
-      const ecef = new Float64Array(count * 3);
+      const ecef = coordinateView(count * 3);
       for (let vertex = 0; vertex < count; vertex++) {
         const x = source[vertex * 3];
         const y = source[vertex * 3 + 1];
@@ -243,9 +363,12 @@ export function triangulateObject(
         }
         let longitude: number;
         let latitude: number;
+        // Where this vertex's geodetic basis is: its recent point's, or the slot after them for one not kept.
+        let basis = RECENT_POINTS;
         if (recent >= 0) {
           longitude = recentLonLat[recent * 2];
           latitude = recentLonLat[recent * 2 + 1];
+          basis = recent;
         } else {
           transform(x, y, lonLat);
           longitude = lonLat[0];
@@ -255,9 +378,11 @@ export function triangulateObject(
             recentY[recentNext] = y;
             recentLonLat[recentNext * 2] = longitude;
             recentLonLat[recentNext * 2 + 1] = latitude;
+            basis = recentNext;
             recentNext = (recentNext + 1) % RECENT_POINTS;
             if (recentCount < RECENT_POINTS) recentCount++;
           }
+          geodeticBasis(longitude, latitude, recentBasis, basis * GEODETIC_BASIS_SIZE);
         }
         if (
           !Number.isFinite(longitude) ||
@@ -274,7 +399,7 @@ export function triangulateObject(
         if (latitude > bounds.north) bounds.north = latitude;
         if (height < bounds.minimumHeight) bounds.minimumHeight = height;
         if (height > bounds.maximumHeight) bounds.maximumHeight = height;
-        geodeticToEcef(longitude, latitude, height, ecef, vertex * 3);
+        placeOnBasis(recentBasis, basis * GEODETIC_BASIS_SIZE, height, ecef, vertex * 3);
       }
       if (bad) break;
       rings.push(ecef);
@@ -327,6 +452,31 @@ export function triangulateObject(
   };
 }
 
+/**
+ * True when a ring of this area is no sliver: area above MINIMUM_THINNESS × perimeter², the perimeter summed with
+ * Math.hypot per edge. `perimeter` comes summed from plain square roots, which can differ from that in the last bits
+ * only; so near the threshold (within a margin far wider than those bits) the perimeter is summed again with
+ * Math.hypot, and the decision is always the one the hypot sum gives.
+ */
+function thickEnough(area: number, perimeter: number, ring: Float64Array): boolean {
+  const limit = MINIMUM_THINNESS * perimeter * perimeter;
+  if (Math.abs(area - limit) > 1e-9 * limit) return area > limit;
+  const originX = ring[0];
+  const originY = ring[1];
+  const originZ = ring[2];
+  const count = ring.length / 3;
+  let exact = 0;
+  for (let index = 0; index < count; index++) {
+    const next = (index + 1) % count;
+    exact += Math.hypot(
+      ring[next * 3] - originX - (ring[index * 3] - originX),
+      ring[next * 3 + 1] - originY - (ring[index * 3 + 1] - originY),
+      ring[next * 3 + 2] - originZ - (ring[index * 3 + 2] - originZ),
+    );
+  }
+  return area > MINIMUM_THINNESS * exact * exact;
+}
+
 /** Triangulates one polygon (ECEF rings, exterior first). Reports and returns undefined when it is degenerate. */
 export function triangulatePolygon(
   rings: Float64Array[],
@@ -358,11 +508,12 @@ export function triangulatePolygon(
     nx += (ay - by) * (az + bz);
     ny += (az - bz) * (ax + bx);
     nz += (ax - bx) * (ay + by);
-    perimeter += Math.hypot(bx - ax, by - ay, bz - az);
+    // A square root, not Math.hypot (several times slower); thickEnough settles the cases where that could matter.
+    perimeter += Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay) + (bz - az) * (bz - az));
   }
   const length = Math.hypot(nx, ny, nz);
   const area = length / 2;
-  if (!(area > MINIMUM_AREA && area > MINIMUM_THINNESS * perimeter * perimeter)) {
+  if (!(area > MINIMUM_AREA && thickEnough(area, perimeter, exterior))) {
     onProblem('degenerate ring (zero area or collinear points)');
     return undefined;
   }

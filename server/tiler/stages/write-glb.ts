@@ -4,7 +4,8 @@
 import type { Rgba } from '../model';
 import { FLOAT64_NO_DATA, INT32_NO_DATA, propertyValue } from './metadata-schema';
 import type { MetadataSchema } from './metadata-schema';
-import type { TriangulatedObject } from './triangulate';
+import { surfaceColumnsOf } from './triangulate';
+import type { ObjectProperties, SurfaceColumns, TriangulatedObject } from './triangulate';
 
 /** Options of {@link writeGlb}. */
 export interface GlbOptions {
@@ -49,10 +50,10 @@ const unitNormal = new Float32Array(3);
  * An ECEF normal as glTF y-up (x, z, -y), rounded to float32 and divided by its float32 length (the result rounded
  * again): what the attribute holds, computed once per surface. Returns a shared scratch array.
  */
-function unitNormalYUp(normal: readonly [number, number, number]): Float32Array {
-  unitNormal[0] = normal[0];
-  unitNormal[1] = normal[2];
-  unitNormal[2] = -normal[1];
+function unitNormalYUp(normals: Float64Array, at: number): Float32Array {
+  unitNormal[0] = normals[at];
+  unitNormal[1] = normals[at + 2];
+  unitNormal[2] = -normals[at + 1];
   const length = Math.hypot(unitNormal[0], unitNormal[1], unitNormal[2]) || 1;
   unitNormal[0] /= length;
   unitNormal[1] /= length;
@@ -61,38 +62,17 @@ function unitNormalYUp(normal: readonly [number, number, number]): Float32Array 
 }
 
 /**
- * Encodes the objects of one tile. Feature id i is `objects[i]`; the property table has one row per object.
- * @throws Error when `objects` is empty (a developer error: tiles are never empty).
+ * Encodes the objects of one tile, given as objects or as surface columns (e.g. from SpillReader.readTile, which
+ * makes no object per surface). Feature id i is object i; the property table has one row per object.
+ * @throws Error when there are no objects (a developer error: tiles are never empty).
  */
-export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): GlbResult {
+export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: GlbOptions): GlbResult {
+  const columns = Array.isArray(tile) ? surfaceColumnsOf(tile) : tile;
+  const objects = columns.objects;
   if (objects.length === 0) throw new Error('writeGlb: a tile needs at least one object');
   const compress = options.compress ?? true;
-  // Centre: middle of the ECEF bounding box, in float64 (kept in locals: this loop runs over every vertex).
-  let minimumX = Infinity;
-  let minimumY = Infinity;
-  let minimumZ = Infinity;
-  let maximumX = -Infinity;
-  let maximumY = -Infinity;
-  let maximumZ = -Infinity;
-  for (const object of objects) {
-    for (const surface of object.surfaces) {
-      const positions = surface.positions;
-      const length = positions.length;
-      for (let index = 0; index < length; index += 3) {
-        const x = positions[index];
-        const y = positions[index + 1];
-        const z = positions[index + 2];
-        if (x < minimumX) minimumX = x;
-        if (x > maximumX) maximumX = x;
-        if (y < minimumY) minimumY = y;
-        if (y > maximumY) maximumY = y;
-        if (z < minimumZ) minimumZ = z;
-        if (z > maximumZ) maximumZ = z;
-      }
-    }
-  }
-  const minimum = [minimumX, minimumY, minimumZ];
-  const maximum = [maximumX, maximumY, maximumZ];
+  // Centre: middle of the ECEF bounding box, in float64.
+  const { minimum, maximum } = boundsOf(columns);
   const center: [number, number, number] = [
     (minimum[0] + maximum[0]) / 2,
     (minimum[1] + maximum[1]) / 2,
@@ -107,21 +87,15 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     1e-9,
   );
   const step = [uniformStep, uniformStep, uniformStep];
-  const [centerX, centerY, centerZ] = center;
-  const [quantizedOriginX, quantizedOriginY, quantizedOriginZ] = localMinimum;
-
-  // Group surfaces by material: one primitive per material.
-  const byMaterial = new Map<
-    number,
-    Array<{ feature: number; surface: TriangulatedObject['surfaces'][number] }>
-  >();
-  objects.forEach((object, feature) => {
-    for (const surface of object.surfaces) {
-      const list = byMaterial.get(surface.material);
-      if (list) list.push({ feature, surface });
-      else byMaterial.set(surface.material, [{ feature, surface }]);
-    }
-  });
+  const frame: PositionFrame = {
+    centerX: center[0],
+    centerY: center[1],
+    centerZ: center[2],
+    originX: localMinimum[0],
+    originY: localMinimum[1],
+    originZ: localMinimum[2],
+    step: uniformStep,
+  };
 
   const bufferViews: BufferViewSpec[] = [];
   const accessors: Record<string, unknown>[] = [];
@@ -133,84 +107,19 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
   let totalVertices = 0;
   let totalTriangles = 0;
 
-  for (const [material, entries] of byMaterial) {
-    let vertexCount = 0;
-    let indexCount = 0;
-    for (const { surface } of entries) {
-      vertexCount += surface.positions.length / 3;
-      indexCount += surface.indices.length;
-    }
+  for (const [material, group] of groupByMaterial(columns)) {
+    const { vertexCount, indexCount } = group;
     const imagePath = options.images?.get(material);
     const imageBytes = imagePath ? options.loadImage?.(imagePath) : undefined;
-    const texcoords =
-      imageBytes && entries.every(({ surface }) => surface.uvs)
-        ? new Float32Array(vertexCount * 2)
-        : undefined;
-    const normals = new Float32Array(vertexCount * 3);
-    const featureIds = new Float32Array(vertexCount);
-    const indices = vertexCount > 65535 ? new Uint32Array(indexCount) : new Uint16Array(indexCount);
-    const positionsFloat = compress ? undefined : new Float32Array(vertexCount * 3);
-    // Quantized positions: 3 × uint16 padded to an 8-byte stride.
-    const positionsQuantized = compress ? new Uint16Array(vertexCount * 4) : undefined;
-    const positionMinimum = [Infinity, Infinity, Infinity];
-    const positionMaximum = [-Infinity, -Infinity, -Infinity];
-    let vertexCursor = 0;
-    let indexCursor = 0;
-    for (const { feature, surface } of entries) {
-      const base = vertexCursor;
-      const positions = surface.positions;
-      // The surface's normal, y-up and normalised in float32 once (not per vertex) so that the validator's unit-length
-      // check holds exactly.
-      const normal = unitNormalYUp(surface.normal);
-      const nx = normal[0];
-      const ny = normal[1];
-      const nz = normal[2];
-      const length = positions.length;
-      for (let index = 0; index < length; index += 3) {
-        const localX = positions[index] - centerX;
-        const localY = positions[index + 2] - centerZ;
-        const localZ = -(positions[index + 1] - centerY);
-        if (positionsQuantized) {
-          const qx = Math.min(65535, ((localX - quantizedOriginX) / uniformStep + 0.5) | 0);
-          const qy = Math.min(65535, ((localY - quantizedOriginY) / uniformStep + 0.5) | 0);
-          const qz = Math.min(65535, ((localZ - quantizedOriginZ) / uniformStep + 0.5) | 0);
-          const offset = vertexCursor * 4;
-          positionsQuantized[offset] = qx;
-          positionsQuantized[offset + 1] = qy;
-          positionsQuantized[offset + 2] = qz;
-          if (qx < positionMinimum[0]) positionMinimum[0] = qx;
-          if (qx > positionMaximum[0]) positionMaximum[0] = qx;
-          if (qy < positionMinimum[1]) positionMinimum[1] = qy;
-          if (qy > positionMaximum[1]) positionMaximum[1] = qy;
-          if (qz < positionMinimum[2]) positionMinimum[2] = qz;
-          if (qz > positionMaximum[2]) positionMaximum[2] = qz;
-        } else {
-          const offset = vertexCursor * 3;
-          positionsFloat![offset] = localX;
-          positionsFloat![offset + 1] = localY;
-          positionsFloat![offset + 2] = localZ;
-          for (let axis = 0; axis < 3; axis++) {
-            const value = positionsFloat![offset + axis];
-            if (value < positionMinimum[axis]) positionMinimum[axis] = value;
-            if (value > positionMaximum[axis]) positionMaximum[axis] = value;
-          }
-        }
-        normals[vertexCursor * 3] = nx;
-        normals[vertexCursor * 3 + 1] = ny;
-        normals[vertexCursor * 3 + 2] = nz;
-        featureIds[vertexCursor] = feature;
-        vertexCursor++;
-      }
-      const surfaceIndices = surface.indices;
-      const indexTotal = surfaceIndices.length;
-      for (let index = 0; index < indexTotal; index++) indices[indexCursor++] = base + surfaceIndices[index];
-      if (texcoords) texcoords.set(surface.uvs!, base * 2);
-    }
+    const textured =
+      imageBytes !== undefined && group.surfaces.every((surface) => columns.uvStarts[surface] >= 0);
+    const { positions, positionMinimum, positionMaximum, normals, featureIds, indices, texcoords } =
+      packPrimitive(columns, group, frame, compress, textured);
     const positionView =
       bufferViews.push(
         compress
-          ? { data: new Uint8Array(positionsQuantized!.buffer), byteStride: 8, target: ARRAY_BUFFER }
-          : { data: new Uint8Array(positionsFloat!.buffer), target: ARRAY_BUFFER },
+          ? { data: positions, byteStride: 8, target: ARRAY_BUFFER }
+          : { data: positions, target: ARRAY_BUFFER },
       ) - 1;
     const normalView = bufferViews.push({ data: new Uint8Array(normals.buffer), target: ARRAY_BUFFER }) - 1;
     const featureView =
@@ -288,38 +197,7 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     totalTriangles += indexCount / 3;
   }
 
-  // Property table: one row per object.
-  const tableProperties: Record<string, unknown> = {};
-  const encoder = new TextEncoder();
-  for (const property of options.schema.properties) {
-    const values = objects.map((object) => propertyValue(property, object));
-    if (values.every((value) => value === undefined)) continue;
-    if (property.type === 'STRING') {
-      const strings = values.map((value) => (value === undefined ? '' : String(value)));
-      const { joined, offsets } = encodeStrings(strings, encoder);
-      const valuesView = bufferViews.push({ data: joined }) - 1;
-      const offsetsView = bufferViews.push({ data: new Uint8Array(offsets.buffer) }) - 1;
-      tableProperties[property.identifier] = {
-        values: valuesView,
-        stringOffsets: offsetsView,
-        stringOffsetType: 'UINT32',
-      };
-    } else if (property.type === 'INT32') {
-      const array = new Int32Array(
-        values.map((value) => (typeof value === 'number' && Number.isInteger(value) ? value : INT32_NO_DATA)),
-      );
-      tableProperties[property.identifier] = {
-        values: bufferViews.push({ data: new Uint8Array(array.buffer) }) - 1,
-      };
-    } else {
-      const array = new Float64Array(
-        values.map((value) => (typeof value === 'number' ? value : FLOAT64_NO_DATA)),
-      );
-      tableProperties[property.identifier] = {
-        values: bufferViews.push({ data: new Uint8Array(array.buffer) }) - 1,
-      };
-    }
-  }
+  const tableProperties = encodePropertyTable(objects, options.schema, bufferViews);
 
   // Lay out the binary chunk, every view 8-byte aligned.
   let byteLength = 0;
@@ -372,6 +250,241 @@ export function writeGlb(objects: TriangulatedObject[], options: GlbOptions): Gl
     },
   };
   return { glb: encodeGlb(gltf, binary), center, vertexCount: totalVertices, triangleCount: totalTriangles };
+}
+
+/** Widens `box` (minimum x, y, z, then maximum x, y, z) to hold the point (x, y, z). */
+function widenBox(box: Float64Array, x: number, y: number, z: number): void {
+  if (x < box[0]) box[0] = x;
+  if (y < box[1]) box[1] = y;
+  if (z < box[2]) box[2] = z;
+  if (x > box[3]) box[3] = x;
+  if (y > box[4]) box[4] = y;
+  if (z > box[5]) box[5] = z;
+}
+
+/** An empty box for {@link widenBox}. */
+function emptyBox(): Float64Array {
+  return new Float64Array([Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity]);
+}
+
+/** The ECEF bounding box of every surface's positions. */
+function boundsOf(columns: SurfaceColumns): { minimum: number[]; maximum: number[] } {
+  const { positions, positionStarts, vertexCounts } = columns;
+  const box = emptyBox();
+  for (let surface = 0; surface < columns.surfaceCount; surface++) {
+    const end = positionStarts[surface] + vertexCounts[surface] * 3;
+    for (let index = positionStarts[surface]; index < end; index += 3)
+      widenBox(box, positions[index], positions[index + 1], positions[index + 2]);
+  }
+  return { minimum: [box[0], box[1], box[2]], maximum: [box[3], box[4], box[5]] };
+}
+
+/** The surfaces (indices into the columns) of one material in object order. */
+interface MaterialGroup {
+  surfaces: number[];
+  vertexCount: number;
+  indexCount: number;
+}
+
+/** Groups surfaces by material, materials in order of first use: one primitive per material. */
+function groupByMaterial(columns: SurfaceColumns): Map<number, MaterialGroup> {
+  const groups = new Map<number, MaterialGroup>();
+  for (let surface = 0; surface < columns.surfaceCount; surface++) {
+    const material = columns.materials[surface];
+    let group = groups.get(material);
+    if (!group) {
+      group = { surfaces: [], vertexCount: 0, indexCount: 0 };
+      groups.set(material, group);
+    }
+    group.surfaces.push(surface);
+    group.vertexCount += columns.vertexCounts[surface];
+    group.indexCount += columns.indexCounts[surface];
+  }
+  return groups;
+}
+
+/** Where positions go: the tile centre (ECEF) and the quantization grid (y-up, relative to the centre). */
+interface PositionFrame {
+  centerX: number;
+  centerY: number;
+  centerZ: number;
+  originX: number;
+  originY: number;
+  originZ: number;
+  step: number;
+}
+
+/** The vertex and index data of one primitive. */
+interface PackedPrimitive {
+  /** Quantized (3 × uint16 padded to an 8-byte stride) or float32 positions, as bytes. */
+  positions: Uint8Array;
+  positionMinimum: number[];
+  positionMaximum: number[];
+  normals: Float32Array;
+  featureIds: Float32Array;
+  indices: Uint16Array | Uint32Array;
+  texcoords?: Float32Array;
+}
+
+// The per-vertex loops live in these small functions rather than in writeGlb: a large function that V8 deoptimizes
+// (for a reason far from its loops) runs them unoptimized until it is compiled again, several times per tile.
+
+/** Packs one material's surfaces into vertex attributes and indices. */
+function packPrimitive(
+  columns: SurfaceColumns,
+  group: MaterialGroup,
+  frame: PositionFrame,
+  compress: boolean,
+  textured: boolean,
+): PackedPrimitive {
+  const { vertexCount, indexCount, surfaces } = group;
+  const quantized = compress ? new Uint16Array(vertexCount * 4) : undefined;
+  const floats = compress ? undefined : new Float32Array(vertexCount * 3);
+  const normals = new Float32Array(vertexCount * 3);
+  const featureIds = new Float32Array(vertexCount);
+  const indices = vertexCount > 65535 ? new Uint32Array(indexCount) : new Uint16Array(indexCount);
+  const texcoords = textured ? new Float32Array(vertexCount * 2) : undefined;
+  const box = emptyBox();
+  const sourceIndices = columns.indices;
+  let vertexCursor = 0;
+  let indexCursor = 0;
+  for (const surface of surfaces) {
+    const count = columns.vertexCounts[surface];
+    const start = columns.positionStarts[surface];
+    if (quantized) quantizePositions(columns.positions, start, count, frame, quantized, vertexCursor, box);
+    else placePositions(columns.positions, start, count, frame, floats!, vertexCursor, box);
+    // The surface's normal, y-up and normalised in float32 once (not per vertex) so that the validator's unit-length
+    // check holds exactly.
+    const normal = unitNormalYUp(columns.normals, surface * 3);
+    const nx = normal[0];
+    const ny = normal[1];
+    const nz = normal[2];
+    for (let vertex = vertexCursor * 3; vertex < (vertexCursor + count) * 3; vertex += 3) {
+      normals[vertex] = nx;
+      normals[vertex + 1] = ny;
+      normals[vertex + 2] = nz;
+    }
+    featureIds.fill(columns.features[surface], vertexCursor, vertexCursor + count);
+    const indexEnd = columns.indexStarts[surface] + columns.indexCounts[surface];
+    for (let at = columns.indexStarts[surface]; at < indexEnd; at++)
+      indices[indexCursor++] = vertexCursor + sourceIndices[at];
+    if (texcoords) {
+      const uvStart = columns.uvStarts[surface];
+      texcoords.set(columns.uvs.subarray(uvStart, uvStart + count * 2), vertexCursor * 2);
+    }
+    vertexCursor += count;
+  }
+  return {
+    positions: new Uint8Array(quantized ? quantized.buffer : floats!.buffer),
+    positionMinimum: [box[0], box[1], box[2]],
+    positionMaximum: [box[3], box[4], box[5]],
+    normals,
+    featureIds,
+    indices,
+    texcoords,
+  };
+}
+
+/**
+ * Writes `count` ECEF positions from `positions[start]` as quantized y-up positions (x, z, -y relative to the centre,
+ * on the grid) from vertex `first` of `out` (4 values per vertex), widening `box` to them.
+ */
+function quantizePositions(
+  positions: Float64Array,
+  start: number,
+  count: number,
+  frame: PositionFrame,
+  out: Uint16Array,
+  first: number,
+  box: Float64Array,
+): void {
+  const { centerX, centerY, centerZ, originX, originY, originZ, step } = frame;
+  let offset = first * 4;
+  for (let index = start; index < start + count * 3; index += 3) {
+    const localX = positions[index] - centerX;
+    const localY = positions[index + 2] - centerZ;
+    const localZ = -(positions[index + 1] - centerY);
+    const qx = Math.min(65535, ((localX - originX) / step + 0.5) | 0);
+    const qy = Math.min(65535, ((localY - originY) / step + 0.5) | 0);
+    const qz = Math.min(65535, ((localZ - originZ) / step + 0.5) | 0);
+    out[offset] = qx;
+    out[offset + 1] = qy;
+    out[offset + 2] = qz;
+    widenBox(box, qx, qy, qz);
+    offset += 4;
+  }
+}
+
+/**
+ * Writes `count` ECEF positions from `positions[start]` as float32 y-up positions relative to the centre from vertex
+ * `first` of `out`, widening `box` to the float32 values written.
+ */
+function placePositions(
+  positions: Float64Array,
+  start: number,
+  count: number,
+  frame: PositionFrame,
+  out: Float32Array,
+  first: number,
+  box: Float64Array,
+): void {
+  const { centerX, centerY, centerZ } = frame;
+  let offset = first * 3;
+  for (let index = start; index < start + count * 3; index += 3) {
+    out[offset] = positions[index] - centerX;
+    out[offset + 1] = positions[index + 2] - centerZ;
+    out[offset + 2] = -(positions[index + 1] - centerY);
+    widenBox(box, out[offset], out[offset + 1], out[offset + 2]);
+    offset += 3;
+  }
+}
+
+/**
+ * The property table's columns (one row per object) as buffer views appended to `bufferViews`; properties no object
+ * has are left out. @returns the table's `properties` JSON.
+ */
+function encodePropertyTable(
+  objects: ObjectProperties[],
+  schema: MetadataSchema,
+  bufferViews: BufferViewSpec[],
+): Record<string, unknown> {
+  const tableProperties: Record<string, unknown> = {};
+  const encoder = new TextEncoder();
+  const count = objects.length;
+  for (const property of schema.properties) {
+    let present = false;
+    if (property.type === 'STRING') {
+      const strings: string[] = [];
+      for (let row = 0; row < count; row++) {
+        const value = propertyValue(property, objects[row]);
+        if (value !== undefined) present = true;
+        strings.push(value === undefined ? '' : String(value));
+      }
+      if (!present) continue;
+      const { joined, offsets } = encodeStrings(strings, encoder);
+      const valuesView = bufferViews.push({ data: joined }) - 1;
+      const offsetsView = bufferViews.push({ data: new Uint8Array(offsets.buffer) }) - 1;
+      tableProperties[property.identifier] = {
+        values: valuesView,
+        stringOffsets: offsetsView,
+        stringOffsetType: 'UINT32',
+      };
+      continue;
+    }
+    const column = property.type === 'INT32' ? new Int32Array(count) : new Float64Array(count);
+    for (let row = 0; row < count; row++) {
+      const value = propertyValue(property, objects[row]);
+      if (value !== undefined) present = true;
+      if (property.type === 'INT32')
+        column[row] = typeof value === 'number' && Number.isInteger(value) ? value : INT32_NO_DATA;
+      else column[row] = typeof value === 'number' ? value : FLOAT64_NO_DATA;
+    }
+    if (present)
+      tableProperties[property.identifier] = {
+        values: bufferViews.push({ data: new Uint8Array(column.buffer) }) - 1,
+      };
+  }
+  return tableProperties;
 }
 
 /**

@@ -5,7 +5,10 @@ import {
   CrsResolutionError,
   createHorizontalTransform,
   ecefToGeodetic,
+  GEODETIC_BASIS_SIZE,
+  geodeticBasis,
   geodeticToEcef,
+  placeOnBasis,
   resolveCrs,
 } from '../../../server/tiler/crs';
 
@@ -140,5 +143,25 @@ describe('geodeticToEcef', () => {
     expect(longitude).toBeCloseTo(8.4, 9);
     expect(latitude).toBeCloseTo(49.1, 9);
     expect(height).toBeCloseTo(112, 3);
+  });
+});
+
+describe('placeOnBasis', () => {
+  it('returns points on the vertical through the basis point when one basis serves several heights', () => {
+    const basis = new Float64Array(2 + GEODETIC_BASIS_SIZE);
+    geodeticBasis(8.4, 49.1, basis, 2);
+    const out = new Float64Array(7);
+    placeOnBasis(basis, 2, 100, out, 1);
+    placeOnBasis(basis, 2, 150, out, 4);
+    const low = Array.from(out.subarray(1, 4));
+    const high = Array.from(out.subarray(4, 7));
+    // 50 m apart along the ellipsoid normal at 49.1°N 8.4°E: (cos φ cos λ, cos φ sin λ, sin φ).
+    const phi = (49.1 * Math.PI) / 180;
+    const lambda = (8.4 * Math.PI) / 180;
+    const normal = [Math.cos(phi) * Math.cos(lambda), Math.cos(phi) * Math.sin(lambda), Math.sin(phi)];
+    normal.forEach((component, axis) => expect(high[axis] - low[axis]).toBeCloseTo(50 * component, 6));
+    expect(ecefToGeodetic(low[0], low[1], low[2])[2]).toBeCloseTo(100, 3);
+    expect(ecefToGeodetic(high[0], high[1], high[2])[2]).toBeCloseTo(150, 3);
+    expect(out[0]).toBe(0);
   });
 });

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FeatureStore, SpillReader } from '../../../../server/tiler/stages/feature-store';
+import { SchemaCollector } from '../../../../server/tiler/stages/metadata-schema';
 import type { TriangulatedObject } from '../../../../server/tiler/stages/triangulate';
+import { writeGlb } from '../../../../server/tiler/stages/write-glb';
+import type { Rgba } from '../../../../server/tiler/model';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'plaza-feature-store-test-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -98,5 +101,104 @@ describe('SpillReader', () => {
     }
     reader.close();
     for (const store of stores) store.dispose();
+  });
+
+  it('returns surface columns over the bytes read when a tile mixes stores, materials, parents and textures', () => {
+    const stores = [0, 1].map(
+      (index) => new FeatureStore(path.join(directory, `columns-${index}.bin`), index),
+    );
+    const wall = square('a', { name: 'Straße' });
+    // A second, textured triangle of material 1 after the square.
+    wall.surfaces.push({
+      material: 1,
+      positions: new Float64Array([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+      normal: [0.6, 0.8, 0],
+      indices: new Uint32Array([0, 2, 1]),
+      uvs: new Float32Array([0, 0, 1, 0, 0.5, 1]),
+    });
+    const part = { ...square('b', { storeys: 2 }, 5), parentId: 'a' };
+    const entries = [stores[0].add(wall), stores[1].add(part), stores[0].add(square('c', {}, 3))];
+    for (const store of stores) store.flush();
+    const reader = new SpillReader(stores.map((store) => store.path));
+    // Store 0's material 3 becomes 7 and its 1 becomes 5; store 1's 3 becomes 4.
+    const remaps = [new Int32Array([0, 5, 0, 7]), new Int32Array([0, 0, 0, 4])];
+    const columns = reader.readTile([entries[2], entries[0], entries[1]], remaps);
+    expect(columns.objects).toEqual([
+      { id: 'c', type: 'Building', lod: 2, attributes: {} },
+      { id: 'a', type: 'Building', lod: 2, attributes: { name: 'Straße' } },
+      { id: 'b', parentId: 'a', type: 'Building', lod: 2, attributes: { storeys: 2 } },
+    ]);
+    expect(columns.surfaceCount).toBe(4);
+    expect(Array.from(columns.features)).toEqual([0, 1, 1, 2]);
+    expect(Array.from(columns.materials)).toEqual([7, 7, 5, 4]);
+    expect(Array.from(columns.vertexCounts)).toEqual([3, 4, 3, 5]);
+    expect(Array.from(columns.indexCounts)).toEqual([3, 6, 3, 9]);
+    // Normals are stored as float32: 0.6 and 0.8 come back rounded.
+    expect(Array.from(columns.normals)).toEqual([
+      0,
+      0,
+      1,
+      0,
+      0,
+      1,
+      Math.fround(0.6),
+      Math.fround(0.8),
+      0,
+      0,
+      0,
+      1,
+    ]);
+    const positionsOf = (surface: number) =>
+      Array.from(
+        columns.positions.subarray(
+          columns.positionStarts[surface],
+          columns.positionStarts[surface] + columns.vertexCounts[surface] * 3,
+        ),
+      );
+    // square(): vertex coordinates 4 000 000 + k × 0.5.
+    expect(positionsOf(0)).toEqual(Array.from({ length: 9 }, (_, k) => 4_000_000 + k * 0.5));
+    expect(positionsOf(2)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(positionsOf(3)).toEqual(Array.from({ length: 15 }, (_, k) => 4_000_000 + k * 0.5));
+    const indicesOf = (surface: number) =>
+      Array.from(
+        columns.indices.subarray(
+          columns.indexStarts[surface],
+          columns.indexStarts[surface] + columns.indexCounts[surface],
+        ),
+      );
+    expect(indicesOf(1)).toEqual([0, 1, 2, 0, 2, 3]);
+    expect(indicesOf(2)).toEqual([0, 2, 1]);
+    expect(Array.from(columns.uvStarts).map((start) => start >= 0)).toEqual([false, false, true, false]);
+    expect(Array.from(columns.uvs.subarray(columns.uvStarts[2], columns.uvStarts[2] + 6))).toEqual([
+      0, 0, 1, 0, 0.5, 1,
+    ]);
+    reader.close();
+    for (const store of stores) store.dispose();
+  });
+
+  it('returns the same GLB from readTile as from readAll with the materials remapped', () => {
+    const store = new FeatureStore(path.join(directory, 'glb.bin'));
+    const objects = [square('a', { height: 3.5 }), { ...square('b', { height: 7 }, 6), parentId: 'a' }];
+    objects[1].surfaces[0].material = 0;
+    const entries = objects.map((object) => store.add(object));
+    store.flush();
+    const reader = new SpillReader([store.path]);
+    const remaps = [new Int32Array([1, 0, 0, 0])];
+    const collector = new SchemaCollector();
+    for (const object of objects) collector.observe(object.attributes);
+    const options = {
+      schema: collector.build(),
+      materials: [
+        [1, 0, 0, 1],
+        [0, 0, 1, 1],
+      ] as Rgba[],
+    };
+    const fromObjects = reader.readAll(entries);
+    for (const object of fromObjects)
+      for (const surface of object.surfaces) surface.material = remaps[0][surface.material];
+    const expected = writeGlb(fromObjects, options).glb;
+    expect(writeGlb(reader.readTile(entries, remaps), options).glb.equals(expected)).toBe(true);
+    reader.close();
+    store.dispose();
   });
 });

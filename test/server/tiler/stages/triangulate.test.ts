@@ -191,6 +191,55 @@ describe('triangulatePolygon', () => {
   });
 });
 
+describe('triangulatePolygon slivers', () => {
+  /**
+   * A w × 100 m rectangle in a plane of constant z (perimeter 200 + 2w, area 100 w), near the origin so that widths a
+   * few parts in 1e13 apart are different rings.
+   */
+  function rectangle(width: number): Float64Array {
+    const [x, y, z] = [0.3, 0.7, 0.1];
+    return new Float64Array([x, y, z, x + 100, y, z, x + 100, y + width, z, x, y + width, z]);
+  }
+
+  it('keeps a thin ring just above 1e-6 × perimeter² and skips one just below', () => {
+    // The limit: 100 w = 1e-6 × (200 + 2w)², w ≈ 0.40032 mm.
+    const problems: string[] = [];
+    expect(triangulatePolygon([rectangle(0.00041)], (message) => problems.push(message))).toBeDefined();
+    expect(problems).toEqual([]);
+    expect(triangulatePolygon([rectangle(0.00039)], (message) => problems.push(message))).toBeUndefined();
+    expect(problems).toEqual(['degenerate ring (zero area or collinear points)']);
+  });
+
+  it('decides as the perimeter summed with Math.hypot does when a ring sits on the limit', () => {
+    // Solve 100 w = 4e-6 (100 + w)² for the smaller root (in the form without cancellation), then step a few parts in
+    // 1e13 either side of it: both decisions occur.
+    const a = 4e-6;
+    const b = 8e-4 - 100;
+    const c = 4e-2;
+    const limit = (2 * c) / (-b + Math.sqrt(b * b - 4 * a * c));
+    const decisions = new Set<boolean>();
+    for (let step = -20; step <= 20; step++) {
+      const ring = rectangle(limit * (1 + step * 1e-13));
+      // The reference: Newell's area and the hypot perimeter on coordinates relative to the first vertex.
+      let [nx, ny, nz, perimeter] = [0, 0, 0, 0];
+      for (let index = 0; index < 4; index++) {
+        const next = (index + 1) % 4;
+        const [ax, ay, az] = [0, 1, 2].map((axis) => ring[index * 3 + axis] - ring[axis]);
+        const [bx, by, bz] = [0, 1, 2].map((axis) => ring[next * 3 + axis] - ring[axis]);
+        nx += (ay - by) * (az + bz);
+        ny += (az - bz) * (ax + bx);
+        nz += (ax - bx) * (ay + by);
+        perimeter += Math.hypot(bx - ax, by - ay, bz - az);
+      }
+      const area = Math.hypot(nx, ny, nz) / 2;
+      const kept = area > 1e-6 * perimeter * perimeter;
+      expect(triangulatePolygon([ring], () => undefined) !== undefined).toBe(kept);
+      decisions.add(kept);
+    }
+    expect(decisions).toEqual(new Set([true, false]));
+  });
+});
+
 describe('triangulateObject', () => {
   // A plain linear "projection" (metres to degrees around 8.4°E 49.1°N) that counts its calls and tells -0 from 0.
   function countingTransform() {
@@ -274,5 +323,73 @@ describe('triangulateObject', () => {
     expect(Array.from(object!.surfaces[0].positions)).toEqual(
       expectedEcef(ring, countingTransform().transform),
     );
+  });
+
+  it('returns each polygon at its own place when a polygon before it is skipped and another object follows', () => {
+    const square = (x0: number) => [x0, 0, 0, x0 + 10, 0, 0, x0 + 10, 10, 0, x0, 10, 0];
+    const broken = [100, 0, 0, 110, 0, Number.NaN, 110, 10, 0];
+    const record = (id: string, x0: number): CityObjectRecord => ({
+      id,
+      type: 'Building',
+      lod: 1,
+      attributes: {},
+      polygons: [
+        { rings: [square(x0)], kind: 'ground' },
+        { rings: [broken], kind: 'wall' },
+        { rings: [square(x0 + 20)], kind: 'roof' },
+      ],
+      file: 'two.gml',
+    });
+    const { transform } = countingTransform();
+    const warnings: string[] = [];
+    const materials = new MaterialTable();
+    const first = triangulateObject(record('a', 0), transform, { offset: 0 }, materials, (warning) =>
+      warnings.push(warning.message),
+    )!;
+    const second = triangulateObject(record('b', 40), transform, { offset: 0 }, materials, () => undefined)!;
+    expect(warnings).toEqual([
+      'Building a: 1 polygon(s) skipped (first: coordinates outside the valid range of the CRS)',
+    ]);
+    const reference = countingTransform().transform;
+    expect(first.surfaces.map((surface) => Array.from(surface.positions))).toEqual([
+      expectedEcef(square(0), reference),
+      expectedEcef(square(20), reference),
+    ]);
+    expect(second.surfaces.map((surface) => Array.from(surface.positions))).toEqual([
+      expectedEcef(square(40), reference),
+      expectedEcef(square(60), reference),
+    ]);
+    expect(first.vertexCount).toBe(8);
+  });
+
+  it('returns objects whose positions stay intact while later objects fill and outgrow the shared coordinate chunks', () => {
+    // Rings of 1 000 to 1 039 vertices (3 000+ coordinates each, 65 536 per chunk) cross several chunk ends at varying
+    // points, and a 22 000-vertex ring (66 000 coordinates) needs a chunk larger than the usual one.
+    const circle = (vertices: number, x0: number) =>
+      Array.from({ length: vertices }, (_, index) => {
+        const angle = (index / vertices) * 2 * Math.PI;
+        return [x0 + 50 * Math.cos(angle), 50 * Math.sin(angle), 3];
+      }).flat();
+    const sizes = [...Array.from({ length: 40 }, (_, index) => 1_000 + index), 22_000, 1_000];
+    const { transform } = countingTransform();
+    const materials = new MaterialTable();
+    const placed = sizes.map((vertices, index) => {
+      const ring = circle(vertices, index * 200);
+      const record: CityObjectRecord = {
+        id: `circle-${index}`,
+        type: 'Building',
+        lod: 1,
+        attributes: {},
+        polygons: [{ rings: [ring], kind: 'roof' }],
+        file: 'circles.gml',
+      };
+      const object = triangulateObject(record, transform, { offset: 0 }, materials, (warning) =>
+        expect.fail(warning.message),
+      )!;
+      return { ring, object };
+    });
+    const reference = countingTransform().transform;
+    for (const { ring, object } of placed)
+      expect(Array.from(object.surfaces[0].positions)).toEqual(expectedEcef(ring, reference));
   });
 });

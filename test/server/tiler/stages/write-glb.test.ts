@@ -87,4 +87,69 @@ describe('writeGlb', () => {
     expect(ecef[7]).toBeCloseTo(600_010, 3);
     expect(ecef[11]).toBeCloseTo(4_900_000, 3);
   });
+
+  it('returns one primitive per material with each vertex carrying its object as feature id when objects mix materials', () => {
+    const first = square('a', {}, 4_000_000, [0, 0, 1]);
+    const second = square('b', {}, 4_000_020, [0, 0, 1]);
+    // The second object's surface uses material 1, then material 0 again: two primitives, material 0 first.
+    second.surfaces = [
+      { ...second.surfaces[0], material: 1 },
+      { ...second.surfaces[0], material: 0 },
+    ];
+    const collector = new SchemaCollector();
+    const result = writeGlb([first, second], {
+      schema: collector.build(),
+      materials: [
+        [0.5, 0.5, 0.5, 1],
+        [1, 0, 0, 1],
+      ],
+      compress: false,
+    });
+    const primitives = decodePrimitives(parseGlb(result.glb));
+    expect(primitives.map((primitive) => primitive.baseColor)).toEqual([
+      [0.5, 0.5, 0.5, 1],
+      [1, 0, 0, 1],
+    ]);
+    expect(Array.from(primitives[0].featureIds)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(Array.from(primitives[1].featureIds)).toEqual([1, 1, 1, 1]);
+    // The second square's indices follow the first square's four vertices.
+    expect(Array.from(primitives[0].indices)).toEqual([0, 1, 2, 0, 2, 3, 4, 5, 6, 4, 6, 7]);
+    expect(result.vertexCount).toBe(12);
+    expect(result.triangleCount).toBe(6);
+  });
+
+  it('returns quantized positions spanning 0 to 65535 along the widest axis when compressing', () => {
+    const collector = new SchemaCollector();
+    const result = writeGlb([square('a', {}, 4_000_000, [0, 0, 1])], {
+      schema: collector.build(),
+      materials: [[0.5, 0.5, 0.5, 1]],
+    });
+    const gltf = parseGlb(result.glb);
+    // The helper's accessor type leaves out min and max, which the POSITION accessor must have.
+    const position = gltf.json.accessors[gltf.json.meshes[0].primitives[0].attributes.POSITION] as {
+      min?: number[];
+      max?: number[];
+    };
+    // 10 m along ECEF x (glTF x) and y (glTF -z), nothing along z (glTF y): one step is 10 / 65535 m.
+    expect(position.min).toEqual([0, 0, 0]);
+    expect(position.max).toEqual([65535, 0, 65535]);
+    const ecef = Array.from(decodePrimitives(gltf)[0].ecef);
+    expect(ecef[3]).toBeCloseTo(4_000_010, 3);
+    expect(ecef[7]).toBeCloseTo(600_010, 3);
+  });
+
+  it('returns integer and float columns with no-data values when some objects lack the attribute', () => {
+    const gltf = encode([
+      square('a', { storeys: 3, height: 12.5 }, 4_000_000, [0, 0, 1]),
+      square('b', { height: 7 }, 4_000_020, [0, 0, 1]),
+      square('c', { storeys: 'many' }, 4_000_040, [0, 0, 1]),
+    ]);
+    const rows = readPropertyTable(gltf);
+    // storeys holds a string once, so it is a STRING column; height is FLOAT64 (12.5 is not an integer).
+    expect(rows.map((row) => row.storeys)).toEqual(['3', '', 'many']);
+    expect(rows.map((row) => row.height)).toEqual([12.5, 7, -1e38]);
+    expect(rows.map((row) => row.lod)).toEqual([2, 2, 2]);
+    // No object has a parent: the column is left out.
+    expect(rows[0]).not.toHaveProperty('parentId');
+  });
 });
