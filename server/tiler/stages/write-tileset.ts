@@ -67,8 +67,10 @@ export class TileWriter {
   // Images are read once per tile that uses them; the last few stay cached for neighbouring tiles.
   private readonly imageCache = new Map<string, Uint8Array | undefined>();
   private written = 0;
-  // A full collection every 4 MB of tiles keeps the heap at one tile's worth (see ../memory).
-  private readonly collect = createCollector(4 << 20);
+  // A full collection every 2 MB of tiles keeps the heap at about one tile's worth (see ../memory). Each tile's objects
+  // outlive two scavenges, so they die in the old generation: with 4 MB, peak RSS at 20,000 buildings was ~12 MB higher
+  // (123 vs 110 MB, median of A/B runs); 1 MB gained nothing more and made twice the collections.
+  private readonly collect = createCollector(2 << 20);
 
   constructor(private readonly setup: TileWriterSetup) {
     this.materials = MaterialTable.fromSnapshot(setup.materials);
