@@ -6,6 +6,7 @@ import path from 'node:path';
 import { resolveCrs } from './crs';
 import { DataError, TilerUsageError } from './errors';
 import type { ConversionWarning } from './errors';
+import { collectGarbage } from './memory';
 import { TilerWorkerPool } from './parallel/worker-pool';
 import { buildQuadtree } from './stages/build-quadtree';
 import { convertUnit } from './stages/convert-unit';
@@ -267,40 +268,46 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       warningCount += result.warningCount - result.warnings.length;
       const unitEntries = FeatureIndex.fromData(result.entries);
       for (let position = 0; position < unitEntries.length; position++) {
-        const entry = unitEntries.at(position)!;
-        entry.line = mapLine(entry.line);
-        if (seenIds.has(entry.id)) {
+        const id = unitEntries.idAt(position);
+        const line = mapLine(unitEntries.lineAt(position));
+        if (seenIds.has(id)) {
           warn({
             file: unit.file,
-            line: entry.line,
-            message: `duplicate id ${entry.id}: this ${entry.type} is skipped, the first one is kept`,
+            line,
+            message: `duplicate id ${id}: this ${unitEntries.typeAt(position)} is skipped, the first one is kept`,
           });
           continue;
         }
-        seenIds.add(entry.id);
-        entries.push(entry);
+        seenIds.add(id);
+        entries.pushFrom(unitEntries, position, line);
       }
       result.crs.forEach((label) => crsUsed.add(label));
       result.vertical.forEach((name) => verticalUsed.add(name));
       schema.merge(result.schema);
       if (range) linesBefore += result.documentLines - 1 - headerNewlines;
     };
-    // The merged index holds what is needed from here on; the units' entry objects can go. (The loop runs in a function
-    // of its own so that no register of this long-lived frame keeps the last unit's result alive.)
+    // The merged index holds what is needed from here on; the units' indexes can go. (The loop runs in a function of its
+    // own so that no register of this long-lived frame keeps the last unit's result alive.)
     const mergeAll = () => {
+      const merged: Array<[ConversionUnit, UnitResult]> = [];
       for (const unit of units) {
         if (redo.has(unit.fileIndex)) {
           const whole = wholeResults.get(unit.fileIndex);
-          if (whole && unit.range?.start === 0) mergeResult({ ...unit, range: undefined }, whole);
+          if (whole && unit.range?.start === 0) merged.push([{ ...unit, range: undefined }, whole]);
           continue;
         }
-        mergeResult(unit, results[unit.index]);
+        merged.push([unit, results[unit.index]]);
       }
-      seenIds.clear();
       results.length = 0;
       wholeResults.clear();
+      // Sized once: no copies while growing, and no room left over for the rest of the conversion.
+      entries.reserve(merged.reduce((sum, [, result]) => sum + result.entries.length, 0));
+      for (let next = merged.shift(); next; next = merged.shift()) mergeResult(...next);
+      seenIds.clear();
     };
     mergeAll();
+    // What reading left behind (the units' indexes, the id set) goes before tiles are planned and written.
+    collectGarbage();
 
     if (entries.length === 0) {
       const reasons = warnings
@@ -341,7 +348,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     const taskOf = (plan: TilePlan): TileTask => ({
       uri: plan.uri,
       leaf: plan.leaf,
-      entries: plan.features.map((index) => entries.at(index)!),
+      entries: Array.from(plan.features, (index) => entries.at(index)!),
     });
     const runTiles = async (plans: TilePlan[], onTile: () => void): Promise<number> => {
       let bytes = 0;

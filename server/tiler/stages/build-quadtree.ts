@@ -1,6 +1,6 @@
 // Stage: a spatial quadtree over object centroids (longitude, latitude) with a vertex and object budget per leaf,
 // and geometric errors derived from what each level leaves out.
-import type { FeatureList } from './feature-store';
+import { FeatureIndex } from './feature-store';
 import type { GeographicBounds } from './triangulate';
 
 /** Options of {@link buildQuadtree}, with their defaults. */
@@ -18,25 +18,55 @@ export interface QuadtreeNode {
   level: number;
   x: number;
   y: number;
-  /** Objects whose full geometry this tile holds (leaves only). */
-  features: number[];
+  /** Objects whose full geometry this tile holds, in feature-number order (leaves only; empty for parents). */
+  features: Int32Array;
   children: QuadtreeNode[];
   /** Union of the geographic bounds of every object below (degrees, metres). */
   bounds: GeographicBounds;
   /** Metres of error if this tile is shown and its children are not; 0 for leaves. */
   geometricError: number;
-  /** Every object in this subtree. */
-  subtreeFeatures: number[];
+  /** Every object in this subtree, in no particular order (a view of an array shared by the whole tree). */
+  subtreeFeatures: Int32Array;
 }
 
 const METRES_PER_DEGREE = 111_320;
 
 /** Approximate diagonal of geographic bounds in metres. */
 export function diagonalOf(bounds: GeographicBounds): number {
-  const latitude = ((bounds.north + bounds.south) / 2) * (Math.PI / 180);
-  const dx = (bounds.east - bounds.west) * METRES_PER_DEGREE * Math.cos(latitude);
-  const dy = (bounds.north - bounds.south) * METRES_PER_DEGREE;
-  const dz = bounds.maximumHeight - bounds.minimumHeight;
+  return diagonalOfBox(
+    bounds.west,
+    bounds.south,
+    bounds.east,
+    bounds.north,
+    bounds.minimumHeight,
+    bounds.maximumHeight,
+  );
+}
+
+/** Approximate diagonal of object `index`'s bounds in metres ({@link diagonalOf} without a bounds object). */
+export function diagonalAt(entries: FeatureIndex, index: number): number {
+  return diagonalOfBox(
+    entries.boundAt(index, FeatureIndex.WEST),
+    entries.boundAt(index, FeatureIndex.SOUTH),
+    entries.boundAt(index, FeatureIndex.EAST),
+    entries.boundAt(index, FeatureIndex.NORTH),
+    entries.boundAt(index, FeatureIndex.MINIMUM_HEIGHT),
+    entries.boundAt(index, FeatureIndex.MAXIMUM_HEIGHT),
+  );
+}
+
+function diagonalOfBox(
+  west: number,
+  south: number,
+  east: number,
+  north: number,
+  minimumHeight: number,
+  maximumHeight: number,
+): number {
+  const latitude = ((north + south) / 2) * (Math.PI / 180);
+  const dx = (east - west) * METRES_PER_DEGREE * Math.cos(latitude);
+  const dy = (north - south) * METRES_PER_DEGREE;
+  const dz = maximumHeight - minimumHeight;
   return Math.hypot(dx, dy, dz);
 }
 
@@ -54,24 +84,30 @@ export function unionBounds(target: GeographicBounds | undefined, other: Geograp
 }
 
 /**
- * Builds the quadtree over `entries` (assigned by centroid, so each object is in exactly one leaf).
+ * Builds the quadtree over `entries` (assigned by centroid, so each object is in exactly one leaf). Memory: a few typed
+ * arrays of one number per object; every node's objects are a range of one array of object numbers, each split
+ * partitioning its range in place (stably, so a leaf's objects keep their order).
  * @throws Error when `entries` is empty (a developer error: the pipeline checks first).
  */
-export function buildQuadtree(entries: FeatureList, options: QuadtreeOptions = {}): QuadtreeNode {
-  if (entries.length === 0) throw new Error('buildQuadtree: no objects');
+export function buildQuadtree(entries: FeatureIndex, options: QuadtreeOptions = {}): QuadtreeNode {
+  const count = entries.length;
+  if (count === 0) throw new Error('buildQuadtree: no objects');
   const maximumVertices = options.maximumLeafVertices ?? 60_000;
   const maximumFeatures = options.maximumLeafFeatures ?? 2_000;
   const maximumDepth = options.maximumDepth ?? 16;
-  const centroidX = new Float64Array(entries.length);
-  const centroidY = new Float64Array(entries.length);
+  const centroidX = new Float64Array(count);
+  const centroidY = new Float64Array(count);
+  const diagonals = new Float64Array(count);
   let west = Infinity;
   let south = Infinity;
   let east = -Infinity;
   let north = -Infinity;
-  for (let index = 0; index < entries.length; index++) {
-    const entry = entries.at(index)!;
-    centroidX[index] = (entry.bounds.west + entry.bounds.east) / 2;
-    centroidY[index] = (entry.bounds.south + entry.bounds.north) / 2;
+  for (let index = 0; index < count; index++) {
+    centroidX[index] =
+      (entries.boundAt(index, FeatureIndex.WEST) + entries.boundAt(index, FeatureIndex.EAST)) / 2;
+    centroidY[index] =
+      (entries.boundAt(index, FeatureIndex.SOUTH) + entries.boundAt(index, FeatureIndex.NORTH)) / 2;
+    diagonals[index] = diagonalAt(entries, index);
     west = Math.min(west, centroidX[index]);
     east = Math.max(east, centroidX[index]);
     south = Math.min(south, centroidY[index]);
@@ -83,21 +119,35 @@ export function buildQuadtree(entries: FeatureList, options: QuadtreeOptions = {
   const cellWest = (west + east) / 2 - size / latitudeScale / 2;
   const cellSouth = (south + north) / 2 - size / 2;
 
-  const build = (indices: number[], level: number, x: number, y: number): QuadtreeNode => {
+  const order = Int32Array.from({ length: count }, (_, index) => index);
+  const scratch = new Int32Array(count);
+  const quadrantOf = new Uint8Array(count);
+  const build = (start: number, end: number, level: number, x: number, y: number): QuadtreeNode => {
+    const indices = order.subarray(start, end);
     let vertices = 0;
-    let bounds: GeographicBounds | undefined;
+    const box = [Infinity, Infinity, -Infinity, -Infinity, Infinity, -Infinity];
     for (const index of indices) {
-      const entry = entries.at(index)!;
-      vertices += entry.vertexCount;
-      bounds = unionBounds(bounds, entry.bounds);
+      vertices += entries.vertexCountAt(index);
+      for (let side = 0; side < 6; side++) {
+        const value = entries.boundAt(index, side);
+        // West, south and the minimum height (sides 0, 1, 4) take the least value; the others the greatest.
+        box[side] = side < 2 || side === 4 ? Math.min(box[side], value) : Math.max(box[side], value);
+      }
     }
     const node: QuadtreeNode = {
       level,
       x,
       y,
-      features: [],
+      features: new Int32Array(0),
       children: [],
-      bounds: bounds!,
+      bounds: {
+        west: box[0],
+        south: box[1],
+        east: box[2],
+        north: box[3],
+        minimumHeight: box[4],
+        maximumHeight: box[5],
+      },
       geometricError: 0,
       subtreeFeatures: indices,
     };
@@ -112,25 +162,36 @@ export function buildQuadtree(entries: FeatureList, options: QuadtreeOptions = {
     const cellSize = size / 2 ** level;
     const middleX = cellWest + ((x + 0.5) * cellSize) / latitudeScale;
     const middleY = cellSouth + (y + 0.5) * cellSize;
-    const quadrants: number[][] = [[], [], [], []];
-    for (const index of indices)
-      quadrants[(centroidX[index] >= middleX ? 1 : 0) + (centroidY[index] >= middleY ? 2 : 0)].push(index);
-    quadrants.forEach((quadrant, position) => {
-      if (quadrant.length > 0)
-        node.children.push(build(quadrant, level + 1, x * 2 + (position & 1), y * 2 + (position >> 1)));
-    });
+    // A stable partition of the range into its four quadrants (through `scratch`), in quadrant order.
+    const starts = [0, 0, 0, 0, 0];
+    for (const index of indices) {
+      const quadrant = (centroidX[index] >= middleX ? 1 : 0) + (centroidY[index] >= middleY ? 2 : 0);
+      quadrantOf[index] = quadrant;
+      starts[quadrant + 1]++;
+    }
+    for (let quadrant = 1; quadrant <= 4; quadrant++) starts[quadrant] += starts[quadrant - 1];
+    const cursors = starts.slice(0, 4);
+    for (const index of indices) scratch[start + cursors[quadrantOf[index]]++] = index;
+    order.set(scratch.subarray(start, end), start);
+    for (let quadrant = 0; quadrant < 4; quadrant++) {
+      if (starts[quadrant + 1] > starts[quadrant])
+        node.children.push(
+          build(
+            start + starts[quadrant],
+            start + starts[quadrant + 1],
+            level + 1,
+            x * 2 + (quadrant & 1),
+            y * 2 + (quadrant >> 1),
+          ),
+        );
+    }
     // Parent content is coarse (prisms of the largest objects), so its error is what the coarse view loses:
     // at most the size of any object below, and never less than twice its children's.
     let largest = 0;
-    for (const index of indices) largest = Math.max(largest, diagonalOf(entries.at(index)!.bounds));
+    for (const index of indices) largest = Math.max(largest, diagonals[index]);
     const childError = Math.max(...node.children.map((child) => child.geometricError));
     node.geometricError = Math.max(largest, childError * 2);
     return node;
   };
-  return build(
-    Array.from({ length: entries.length }, (_, index) => index),
-    0,
-    0,
-    0,
-  );
+  return build(0, count, 0, 0, 0);
 }

@@ -378,6 +378,14 @@ export interface FeatureIndexData {
  * the memory a conversion holds grows as little as possible with the input. Entries are materialised on access.
  */
 export class FeatureIndex implements FeatureList {
+  // Sides of an object's bounds for boundAt, in the order of the bounds array.
+  static readonly WEST = 0;
+  static readonly SOUTH = 1;
+  static readonly EAST = 2;
+  static readonly NORTH = 3;
+  static readonly MINIMUM_HEIGHT = 4;
+  static readonly MAXIMUM_HEIGHT = 5;
+
   length = 0;
   private capacity = 0;
   private bounds: Float64Array = new Float64Array(0);
@@ -428,8 +436,9 @@ export class FeatureIndex implements FeatureList {
     return index;
   }
 
-  private grow(): void {
-    this.capacity = Math.max(1024, this.capacity * 2);
+  /** Grows to `minimum` objects or, by default, to twice the capacity. */
+  private grow(minimum = Math.max(1024, this.capacity * 2)): void {
+    this.capacity = minimum;
     const grown = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array>(
       array: T,
       size: number,
@@ -459,30 +468,98 @@ export class FeatureIndex implements FeatureList {
     this.lines[index] = entry.line ?? -1;
     this.ids.push(entry.id);
     this.parentIds.push(entry.parentId);
-    let type = this.typeNumbers.get(entry.type);
+    this.typeOf.push(this.typeNumber(entry.type));
+  }
+
+  /** The number of type `name`, added to the types if new. */
+  private typeNumber(name: string): number {
+    let type = this.typeNumbers.get(name);
     if (type === undefined) {
       type = this.types.length;
-      this.types.push(entry.type);
-      this.typeNumbers.set(entry.type, type);
+      this.types.push(name);
+      this.typeNumbers.set(name, type);
     }
-    this.typeOf.push(type);
+    return type;
+  }
+
+  /** Makes room for `count` objects in all: one allocation, and no slack, where the final count is known. */
+  reserve(count: number): void {
+    if (count > this.capacity) this.grow(count);
+  }
+
+  /** Appends object `index` of `source` with `line` as its line, copied array to array (no entry object). */
+  pushFrom(source: FeatureIndex, index: number, line: number | undefined): void {
+    if (this.length === this.capacity) this.grow();
+    const to = this.length++;
+    this.bounds.set(source.bounds.subarray(index * 6, index * 6 + 6), to * 6);
+    this.counts[to * 2] = source.counts[index * 2];
+    this.counts[to * 2 + 1] = source.counts[index * 2 + 1];
+    this.offsets[to] = source.offsets[index];
+    this.lengths[to] = source.lengths[index];
+    this.stores[to] = source.stores[index];
+    this.lines[to] = line ?? -1;
+    this.ids.push(source.ids[index]);
+    this.parentIds.push(source.parentIds[index]);
+    this.typeOf.push(this.typeNumber(source.typeAt(index)));
+  }
+
+  // Read access by field, for passes over every object (quadtree, tile plans, id index) that would otherwise create an
+  // entry object per object and call.
+
+  /** The persistent id of object `index`. */
+  idAt(index: number): string {
+    return this.ids[index];
+  }
+
+  /** The type of object `index`, e.g. `BuildingPart`. */
+  typeAt(index: number): string {
+    return this.types[this.typeOf[index]];
+  }
+
+  /** The id of the object that object `index` is a part of, if any. */
+  parentIdAt(index: number): string | undefined {
+    return this.parentIds[index];
+  }
+
+  /** The line where object `index` starts, if known. */
+  lineAt(index: number): number | undefined {
+    const line = this.lines[index];
+    return line >= 0 ? line : undefined;
+  }
+
+  /** The vertex count of object `index`. */
+  vertexCountAt(index: number): number {
+    return this.counts[index * 2];
+  }
+
+  /**
+   * One side of object `index`'s bounds: `FeatureIndex.WEST`, `.SOUTH`, `.EAST`, `.NORTH` (degrees),
+   * `.MINIMUM_HEIGHT` or `.MAXIMUM_HEIGHT` (metres).
+   */
+  boundAt(index: number, side: number): number {
+    return this.bounds[index * 6 + side];
+  }
+
+  /** The bounds of object `index` as an object. */
+  boundsAt(index: number): GeographicBounds {
+    const b = this.bounds;
+    const at = index * 6;
+    return {
+      west: b[at],
+      south: b[at + 1],
+      east: b[at + 2],
+      north: b[at + 3],
+      minimumHeight: b[at + 4],
+      maximumHeight: b[at + 5],
+    };
   }
 
   at(index: number): FeatureIndexEntry | undefined {
     if (index < 0 || index >= this.length) return undefined;
-    const b = this.bounds;
-    const at = index * 6;
     const entry: FeatureIndexEntry = {
       id: this.ids[index],
       type: this.types[this.typeOf[index]],
-      bounds: {
-        west: b[at],
-        south: b[at + 1],
-        east: b[at + 2],
-        north: b[at + 3],
-        minimumHeight: b[at + 4],
-        maximumHeight: b[at + 5],
-      },
+      bounds: this.boundsAt(index),
       vertexCount: this.counts[index * 2],
       triangleCount: this.counts[index * 2 + 1],
       store: this.stores[index],

@@ -1,0 +1,112 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildQuadtree } from '../../../../server/tiler/stages/build-quadtree';
+import { FeatureIndex } from '../../../../server/tiler/stages/feature-store';
+import { writeTileset } from '../../../../server/tiler/stages/write-tileset';
+import type { TilePlan } from '../../../../server/tiler/stages/write-tileset';
+
+const directory = mkdtempSync(path.join(tmpdir(), 'plaza-quadtree-test-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+/**
+ * Four objects without extent on the ground, on the equator (so an object's diagonal is its height): 0 and 2 north-east
+ * of the centre, 1 and 3 south-west of it.
+ */
+function fourObjects(): FeatureIndex {
+  const index = new FeatureIndex();
+  const objects: Array<[string, string, number, number, string | undefined]> = [
+    ['B0', 'Building', 1, 10, undefined],
+    ['P1', 'BuildingPart', -1, 20, 'B9'],
+    ['P2', 'BuildingPart', 1, 10, 'B0'],
+    ['P3', 'BuildingPart', -1, 5, 'B9'],
+  ];
+  objects.forEach(([id, type, at, height, parentId], number) =>
+    index.push({
+      id,
+      type,
+      parentId,
+      bounds: { west: at, south: at, east: at, north: at, minimumHeight: 0, maximumHeight: height },
+      vertexCount: 10,
+      triangleCount: 8,
+      store: 0,
+      offset: number * 64,
+      length: 64,
+    }),
+  );
+  return index;
+}
+
+describe('buildQuadtree', () => {
+  it('returns leaves that keep their objects in feature-number order when objects of two quadrants alternate', () => {
+    const root = buildQuadtree(fourObjects(), { maximumLeafFeatures: 2 });
+    expect(root.features).toEqual(new Int32Array(0));
+    expect([...root.subtreeFeatures].sort()).toEqual([0, 1, 2, 3]);
+    expect(root.children.map((child) => [child.level, child.x, child.y, [...child.features]])).toEqual([
+      [1, 0, 0, [1, 3]],
+      [1, 1, 1, [0, 2]],
+    ]);
+    expect(root.bounds).toEqual({
+      west: -1,
+      south: -1,
+      east: 1,
+      north: 1,
+      minimumHeight: 0,
+      maximumHeight: 20,
+    });
+    expect(root.children[0].bounds).toEqual({
+      west: -1,
+      south: -1,
+      east: -1,
+      north: -1,
+      minimumHeight: 0,
+      maximumHeight: 20,
+    });
+    // The largest object below is 20 m high; leaves have no error.
+    expect(root.geometricError).toBeCloseTo(20, 9);
+    expect(root.children.map((child) => child.geometricError)).toEqual([0, 0]);
+  });
+
+  it('returns one leaf with every object when they fit the budgets', () => {
+    const root = buildQuadtree(fourObjects());
+    expect(root.children).toEqual([]);
+    expect([...root.features]).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('writeTileset', () => {
+  it('plans parents with the largest objects first (equal ones by feature number) and lists parents without geometry', async () => {
+    const entries = fourObjects();
+    const root = buildQuadtree(entries, { maximumLeafFeatures: 2 });
+    const plans: TilePlan[] = [];
+    const outDirectory = path.join(directory, 'plans');
+    await writeTileset(root, {
+      outDirectory,
+      entries,
+      maximumParentFeatures: 3,
+      runTiles: (planned) => {
+        plans.push(...planned);
+        return Promise.resolve(0);
+      },
+    });
+    expect(plans.map((plan) => [plan.uri, plan.leaf, [...plan.features]])).toEqual([
+      // Heights 20, 10, 10, 5: the 5 m object is left out, the two 10 m ones keep their order.
+      ['tiles/0-0-0.glb', false, [1, 0, 2]],
+      ['tiles/1-0-0.glb', true, [1, 3]],
+      ['tiles/1-1-1.glb', true, [0, 2]],
+    ]);
+    const ids = JSON.parse(readFileSync(path.join(outDirectory, 'ids.json'), 'utf8')) as {
+      features: Record<string, { tile: string; feature?: number; parts?: string[]; region: number[] }>;
+    };
+    // B0 is an object itself (no second record); B9 is found through its parts P1 and P3 only.
+    expect(Object.keys(ids.features)).toEqual(['B0', 'P1', 'P2', 'P3', 'B9']);
+    expect(ids.features.P3).toMatchObject({ tile: 'tiles/1-0-0.glb', feature: 1 });
+    expect(ids.features.B9).toEqual({
+      tile: 'tiles/1-0-0.glb',
+      type: 'Building',
+      region: [-1, -1, -1, -1, 0, 20],
+      parts: ['P1', 'P3'],
+    });
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { FeatureIndex } from '../../../../server/tiler/stages/feature-store';
+import type { FeatureIndexEntry } from '../../../../server/tiler/stages/feature-store';
+
+function entry(
+  id: string,
+  type: string,
+  index: number,
+  extra: Partial<FeatureIndexEntry> = {},
+): FeatureIndexEntry {
+  return {
+    id,
+    type,
+    bounds: {
+      west: 8 + index,
+      south: 49 + index,
+      east: 8.5 + index,
+      north: 49.5 + index,
+      minimumHeight: 100 + index,
+      maximumHeight: 110 + index,
+    },
+    vertexCount: 10 + index,
+    triangleCount: 20 + index,
+    store: index % 3,
+    offset: 1_000 * index,
+    length: 8 * (index + 1),
+    ...extra,
+  };
+}
+
+describe('FeatureIndex', () => {
+  it('returns every field of a copied object when pushFrom copies it into an index with other types', () => {
+    const source = new FeatureIndex();
+    source.push(entry('B1', 'Building', 0));
+    source.push(entry('BP1', 'BuildingPart', 1, { parentId: 'B1', line: 7 }));
+    const target = new FeatureIndex();
+    // BuildingPart is type 0 here but type 1 in the source: the copy must carry the name, not the number.
+    target.push(entry('X', 'BuildingPart', 2));
+    target.pushFrom(source, 1, 42);
+    target.pushFrom(source, 0, undefined);
+    expect(target.length).toBe(3);
+    expect(target.at(1)).toEqual(entry('BP1', 'BuildingPart', 1, { parentId: 'B1', line: 42 }));
+    expect(target.at(2)).toEqual(entry('B1', 'Building', 0));
+    expect(target.typeAt(2)).toBe('Building');
+    expect(target.lineAt(2)).toBeUndefined();
+  });
+
+  it('returns the fields of an object one by one as at() does', () => {
+    const index = new FeatureIndex();
+    index.push(entry('A', 'Bridge', 3, { parentId: 'P', line: 0 }));
+    expect(index.idAt(0)).toBe('A');
+    expect(index.typeAt(0)).toBe('Bridge');
+    expect(index.parentIdAt(0)).toBe('P');
+    // Line 0 is a line, not "unknown".
+    expect(index.lineAt(0)).toBe(0);
+    expect(index.vertexCountAt(0)).toBe(13);
+    expect(index.boundsAt(0)).toEqual({
+      west: 11,
+      south: 52,
+      east: 11.5,
+      north: 52.5,
+      minimumHeight: 103,
+      maximumHeight: 113,
+    });
+    expect(
+      [
+        FeatureIndex.WEST,
+        FeatureIndex.SOUTH,
+        FeatureIndex.EAST,
+        FeatureIndex.NORTH,
+        FeatureIndex.MINIMUM_HEIGHT,
+        FeatureIndex.MAXIMUM_HEIGHT,
+      ].map((side) => index.boundAt(0, side)),
+    ).toEqual([11, 52, 11.5, 52.5, 103, 113]);
+  });
+
+  it('keeps every object when more are pushed than were reserved', () => {
+    const index = new FeatureIndex();
+    index.reserve(3);
+    expect(index.length).toBe(0);
+    for (let number = 0; number < 5; number++) index.push(entry(`F${number}`, 'Building', number));
+    expect(index.length).toBe(5);
+    expect(index.at(4)).toEqual(entry('F4', 'Building', 4));
+    expect(index.at(0)).toEqual(entry('F0', 'Building', 0));
+    // A smaller reservation than what is held changes nothing.
+    index.reserve(1);
+    expect(index.toData().ids).toEqual(['F0', 'F1', 'F2', 'F3', 'F4']);
+  });
+});
