@@ -21,8 +21,8 @@ const childBundle = process.env[CHILD_BUNDLE];
 if (childBundle !== undefined) {
   // Not inherited by anything this conversion starts.
   delete process.env[CHILD_BUNDLE];
-  const { runTilerCommand } = await import(pathToFileURL(childBundle).href);
-  process.exitCode = await runTilerCommand(process.argv.slice(2));
+  const { runTilerProcess } = await import(pathToFileURL(childBundle).href);
+  process.exitCode = await runTilerProcess(process.argv.slice(2));
 } else {
   const bundle = await ensureTilerBundle();
   const env = { ...process.env, [CHILD_BUNDLE]: bundle };

@@ -53,7 +53,7 @@ function removeStaleBundles(directory, keep) {
 let pending;
 
 /**
- * Returns the path of the bundled tiler (entry.ts: the CLI's runTilerCommand and the worker loop), building it when
+ * Returns the path of the bundled tiler (entry.ts: the CLI's runTilerProcess and the worker loop), building it when
  * missing or stale. Concurrent builders write to a temporary name and rename, so readers never see half a file.
  * @returns {Promise<string>}
  */

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { DataError, TilerUsageError } from './errors';
+import { removeOwnStaging } from './output-directory';
 import { convertCityModels } from './pipeline';
 import type { ConversionProgress, ConversionSummary, ConvertOptions } from './pipeline';
 
@@ -177,7 +178,33 @@ export async function runTilerCommand(
   }
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Runs the CLI as the process's own command: when interrupted, the conversion's staging folder is removed (the previous
+ * tileset in --out stays as it was) and the process then dies of the signal, as a shell expects (exit 130/143/129).
+ */
+export async function runTilerProcess(argv: string[]): Promise<number> {
+  let outDirectory: string | undefined;
+  try {
+    outDirectory = parseTilerArguments(argv).options.outDirectory;
+  } catch {
+    // runTilerCommand reports the bad arguments.
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (outDirectory !== undefined) removeOwnStaging(outDirectory);
+    for (const name of SIGNALS) process.off(name, onSignal);
+    process.kill(process.pid, signal);
+  };
+  for (const name of SIGNALS) process.on(name, onSignal);
+  try {
+    return await runTilerCommand(argv);
+  } finally {
+    for (const name of SIGNALS) process.off(name, onSignal);
+  }
+}
+
 // Run as a script (not when imported, and never in a worker thread, whose argv names the bundle it runs).
 if (isMainThread && process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exitCode = await runTilerCommand(process.argv.slice(2));
+  process.exitCode = await runTilerProcess(process.argv.slice(2));
 }

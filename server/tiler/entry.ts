@@ -3,7 +3,7 @@
 import { isMainThread, workerData } from 'node:worker_threads';
 import { runTilerWorker } from './parallel/worker';
 
-export { runTilerCommand } from './cli';
+export { runTilerProcess } from './cli';
 
 if (!isMainThread && (workerData as { plazaTilerWorker?: boolean } | null)?.plazaTilerWorker === true)
   runTilerWorker();

@@ -45,8 +45,9 @@ export function createStaging(outDirectory: string): string {
 
 /**
  * Moves a finished conversion from `staging` into `outDirectory`, replacing the previous tileset (its tiles folder
- * goes as a whole, so no tile of it is left behind), then removes the staging folder. Each step is a rename, so the
- * previous tileset stays complete until the first step and the new one is complete after the last.
+ * goes as a whole, so no tile of it is left behind). Each step is a rename, so the
+ * previous tileset stays complete until the first step and the new one is complete after the last. The staging folder
+ * (now holding the previous tiles and the spill files) is left for {@link removeStaging}.
  */
 export function publishStaging(staging: string, outDirectory: string): void {
   const previousTiles = path.join(staging, 'previous-tiles');
@@ -56,7 +57,6 @@ export function publishStaging(staging: string, outDirectory: string): void {
     const from = path.join(staging, name);
     if (existsSync(from)) renameSync(from, path.join(outDirectory, name));
   }
-  removeStaging(staging);
 }
 
 export function removeStaging(staging: string): void {

@@ -1,9 +1,10 @@
 // The conversion pipeline: read (CityGML / CityJSON) → place and triangulate → spill → quadtree → GLB tiles,
 // tileset.json and id index. Bad objects and files are listed as warnings; only "nothing usable" is an error.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { resolveCrs } from './crs';
+import { createStaging, publishStaging, removeStaging } from './output-directory';
 import { DataError, TilerUsageError } from './errors';
 import type { ConversionWarning } from './errors';
 import { collectGarbage } from './memory';
@@ -149,16 +150,6 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
   const cores = availableParallelism();
   const workerCount =
     workersWanted > 0 ? workersWanted : bytesTotal >= parallelMinimumBytes(cores) ? Math.min(cores, 8) : 1;
-  const spillBase = path.join(options.outDirectory, `.plaza-tiler-${process.pid}-${Date.now()}`);
-  const spillPaths = Array.from({ length: workerCount }, (_, index) => `${spillBase}-${index}.spill`);
-  try {
-    mkdirSync(options.outDirectory, { recursive: true });
-    rmSync(path.join(options.outDirectory, 'tiles'), { recursive: true, force: true });
-  } catch (error) {
-    throw new TilerUsageError(
-      `cannot write to the output directory ${options.outDirectory} (${(error as Error).message})`,
-    );
-  }
   const units =
     workerCount > 1
       ? await planUnits(files, { partBytes: options.partBytes ?? DEFAULT_PART_BYTES })
@@ -196,6 +187,16 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     return result;
   };
 
+  // Everything goes to a staging folder inside the output folder; the previous tileset is replaced only at the end.
+  let staging: string;
+  try {
+    staging = createStaging(options.outDirectory);
+  } catch (error) {
+    throw new TilerUsageError(
+      `cannot write to the output directory ${options.outDirectory} (${(error as Error).message})`,
+    );
+  }
+  const spillPaths = Array.from({ length: workerCount }, (_, index) => path.join(staging, `${index}.spill`));
   let pool: TilerWorkerPool | undefined;
   let store: FeatureStore | undefined;
   let workspace: UnitWorkspace | undefined;
@@ -336,7 +337,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     canonical.table.intern('roof', undefined);
     canonical.table.intern('wall', undefined);
     const setup: TileWriterSetup = {
-      outDirectory: options.outDirectory,
+      outDirectory: staging,
       materials: canonical.table.snapshot(),
       remaps: canonical.remaps,
       schema: schema.build(),
@@ -378,6 +379,8 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
           for (const plan of plans) {
             bytes += writer.write(taskOf(plan));
             onTile();
+            // Let the event loop run between tiles (an interrupted CLI cleans up in a signal listener).
+            await new Promise((resolve) => setImmediate(resolve));
           }
         } finally {
           writer.close();
@@ -386,7 +389,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       return bytes;
     };
     const written = await writeTileset(root, {
-      outDirectory: options.outDirectory,
+      outDirectory: staging,
       entries,
       runTiles,
       onTile: (tiles, tilesTotal) =>
@@ -408,6 +411,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       `horizontal only: source heights (${vertical}) kept as heights above the WGS84 ellipsoid` +
       `${heightOffset !== 0 ? `, ${heightOffset > 0 ? '+' : ''}${heightOffset} m offset added` : ', no offset'}; ` +
       'no geoid model or datum shift applied to heights (set --height-offset to the local geoid undulation for ellipsoidal heights)';
+    publishStaging(staging, options.outDirectory);
     return {
       features: entries.length,
       tiles: written.tiles,
@@ -417,12 +421,12 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       warningCount,
       crs: [...crsUsed].join('; '),
       heightHandling,
-      tilesetPath: written.tilesetPath,
-      idIndexPath: written.idIndexPath,
+      tilesetPath: path.join(options.outDirectory, path.relative(staging, written.tilesetPath)),
+      idIndexPath: path.join(options.outDirectory, path.relative(staging, written.idIndexPath)),
     };
   } finally {
     await pool?.close();
     store?.dispose();
-    for (const spill of spillPaths) rmSync(spill, { force: true });
+    removeStaging(staging);
   }
 }

@@ -1,8 +1,9 @@
 // `npm run tiles` (server/tiler/bin.mjs) interrupted: the process must die of the signal it got (a shell then reports
-// 130 / 143 / 129) and must not leave the converting child behind. The input is a named pipe nobody writes to, so the
+// 130 / 143 / 129), must not leave the converting child behind, and must leave the output folder as it was (the
+// previous tileset kept, the conversion's staging folder removed). The input is a named pipe nobody writes to, so the
 // conversion is certainly still running (blocked reading) when the signal arrives, however fast the machine is.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,17 +52,22 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: s
 describe('tiler CLI (bin.mjs) on signals', () => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     it(`dies of ${signal} with the converting child gone when ${signal} arrives mid-conversion`, async () => {
-      const cli = spawn(
-        process.execPath,
-        ['server/tiler/bin.mjs', pipe, '--out', path.join(temporary, `out-${signal}`), '--quiet'],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const out = path.join(temporary, `out-${signal}`);
+      mkdirSync(path.join(out, 'tiles'), { recursive: true });
+      writeFileSync(path.join(out, 'tileset.json'), 'previous tileset');
+      writeFileSync(path.join(out, 'tiles', '0-0-0.glb'), 'previous tile');
+      const cli = spawn(process.execPath, ['server/tiler/bin.mjs', pipe, '--out', out, '--quiet'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
         cli.on('exit', (code, received) => resolve({ code, signal: received })),
       );
       // The bundle may need building first (a few seconds on a cold cache); then the child blocks on the pipe.
       const child = await waitFor(() => childrenOf(cli.pid!)[0], 60_000, 'the converting child');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The conversion has started once its staging folder exists; it then blocks reading the pipe.
+      const staging = () => readdirSync(out).filter((name) => name.startsWith('.plaza-tiler-'));
+      await waitFor(() => (staging().length > 0 ? true : undefined), 30_000, 'the staging folder');
+      expect(staging()).toHaveLength(1);
       expect(isAlive(child)).toBe(true);
 
       cli.kill(signal);
@@ -69,6 +75,9 @@ describe('tiler CLI (bin.mjs) on signals', () => {
       expect(result).toEqual({ code: null, signal });
       await waitFor(() => (isAlive(child) ? undefined : true), 5_000, 'the child to end');
       expect(isAlive(child)).toBe(false);
+      expect(readdirSync(out).sort()).toEqual(['tiles', 'tileset.json']);
+      expect(readFileSync(path.join(out, 'tileset.json'), 'utf8')).toBe('previous tileset');
+      expect(readdirSync(path.join(out, 'tiles'))).toEqual(['0-0-0.glb']);
     }, 90_000);
   }
 });
