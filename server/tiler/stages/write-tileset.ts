@@ -92,14 +92,11 @@ export class TileWriter {
 
   /** Writes one tile; returns its bytes. */
   write(task: TileTask): number {
-    const objects = task.leaf
-      ? this.reader.readAll(task.entries).map((object, index) => {
-          const remap = this.setup.remaps[task.entries[index].store];
-          for (const surface of object.surfaces) surface.material = remap[surface.material];
-          return object;
-        })
+    // Leaves: the spilled surfaces as columns over the bytes read, materials remapped to the shared table on the way.
+    const content = task.leaf
+      ? this.reader.readTile(task.entries, this.setup.remaps)
       : task.entries.map((entry) => createPrism(entry, this.materials));
-    const { glb } = writeGlb(objects, {
+    const { glb } = writeGlb(content, {
       images: this.materials.images,
       loadImage: this.loadImage,
       schema: this.setup.schema,
