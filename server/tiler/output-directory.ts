@@ -4,13 +4,13 @@
 // named after their process, so that a later run removes those whose process is gone.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ID_INDEX_FILE } from './stages/write-tileset';
+import { ID_INDEX_FILE, TILESET_FILE } from './stages/write-tileset';
 
 const STAGING_PREFIX = '.plaza-tiler-';
 /** `.plaza-tiler-<pid>-<milliseconds>` (a folder; older versions left `…-<index>.spill` files with the same start). */
 const STAGING_NAME = /^\.plaza-tiler-(\d+)-\d+/;
 /** What a conversion writes, moved into place in this order (tileset.json, which refers to the tiles, after them). */
-const OUTPUTS = ['tiles', 'tileset.json', ID_INDEX_FILE];
+const OUTPUTS = ['tiles', TILESET_FILE, ID_INDEX_FILE];
 
 function isRunning(pid: number): boolean {
   try {
@@ -22,13 +22,18 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Removes staging folders (and old spill files) of conversions whose process no longer runs. */
-export function removeStaleStaging(outDirectory: string): void {
+/** Removes the staging folders (and old spill files) in `outDirectory` whose process id `remove` picks. */
+function removeStagingOf(outDirectory: string, remove: (pid: number) => boolean): void {
   for (const name of readdirSync(outDirectory)) {
     const match = STAGING_NAME.exec(name);
-    if (match && !isRunning(Number(match[1])))
+    if (match && remove(Number(match[1])))
       rmSync(path.join(outDirectory, name), { recursive: true, force: true });
   }
+}
+
+/** Removes staging folders (and old spill files) of conversions whose process no longer runs. */
+export function removeStaleStaging(outDirectory: string): void {
+  removeStagingOf(outDirectory, (pid) => !isRunning(pid));
 }
 
 /**
@@ -65,14 +70,9 @@ export function removeStaging(staging: string): void {
 
 /** Removes this process's staging folders in `outDirectory` (used when the CLI is interrupted). */
 export function removeOwnStaging(outDirectory: string): void {
-  let names: string[];
   try {
-    names = readdirSync(outDirectory);
+    removeStagingOf(outDirectory, (pid) => pid === process.pid);
   } catch {
-    return;
-  }
-  for (const name of names) {
-    if (STAGING_NAME.exec(name)?.[1] === String(process.pid))
-      rmSync(path.join(outDirectory, name), { recursive: true, force: true });
+    // No output folder (yet): nothing to remove.
   }
 }

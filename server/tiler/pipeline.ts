@@ -17,7 +17,7 @@ import { SchemaCollector } from './stages/metadata-schema';
 import { planUnits } from './stages/split-input';
 import { MaterialTable } from './stages/triangulate';
 import type { MaterialSnapshot } from './stages/triangulate';
-import { TileWriter, writeTileset } from './stages/write-tileset';
+import { ID_INDEX_FILE, TILESET_FILE, TileWriter, writeTileset } from './stages/write-tileset';
 import type { TilePlan, TileTask, TileWriterSetup } from './stages/write-tileset';
 
 /** Options of {@link convertCityModels}. */
@@ -421,8 +421,8 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       warningCount,
       crs: [...crsUsed].join('; '),
       heightHandling,
-      tilesetPath: path.join(options.outDirectory, path.relative(staging, written.tilesetPath)),
-      idIndexPath: path.join(options.outDirectory, path.relative(staging, written.idIndexPath)),
+      tilesetPath: path.join(options.outDirectory, TILESET_FILE),
+      idIndexPath: path.join(options.outDirectory, ID_INDEX_FILE),
     };
   } finally {
     await pool?.close();

@@ -122,6 +122,8 @@ export interface TilesetWriteResult {
   idIndexPath: string;
 }
 
+/** File name of the tileset. */
+export const TILESET_FILE = 'tileset.json';
 /** File name of the id index beside tileset.json. */
 export const ID_INDEX_FILE = 'ids.json';
 
@@ -263,7 +265,7 @@ export async function writeTileset(
     geometricError: Math.max(root.geometricError * 2, diagonalOf(root.bounds)),
     root: rootTile,
   };
-  const tilesetPath = path.join(options.outDirectory, 'tileset.json');
+  const tilesetPath = path.join(options.outDirectory, TILESET_FILE);
   const tilesetJson = JSON.stringify(tileset);
   writeFileSync(tilesetPath, tilesetJson);
   bytes += Buffer.byteLength(tilesetJson);
