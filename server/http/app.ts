@@ -1,12 +1,13 @@
 // The app factory: one Fastify instance with problem-details errors, /health, the built viewer and tilesets.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyCompress from '@fastify/compress';
 import type { PlazaConfig } from '../config';
 import { ApiError, sendProblem, toProblem } from './errors';
 import { HealthRegistry } from './health';
+import { tilesetCacheControl } from './tileset-cache';
 import type { PlazaModule } from './module';
 import { PLAZA_VERSION } from './version';
 
@@ -109,12 +110,16 @@ function registerTilesets(app: FastifyInstance, config: PlazaConfig, health: Hea
     index: false,
     setHeaders(reply, path) {
       reply.header('Access-Control-Allow-Origin', '*');
-      // tileset.json changes on every conversion; content files are replaced, never edited, but carry no hash.
+      // The same rule as the 3D GeoVolumes route: content is cached for good only under the tileset's current
+      // version (`?v=`), since a new conversion replaces files under the same names.
+      const folder = relative(config.tilesetsDirectory, path).split(sep)[0];
       reply.header(
         'Cache-Control',
-        path.endsWith('.json')
-          ? 'no-cache'
-          : `public, max-age=86400, stale-while-revalidate=${LONG_CACHE_SECONDS}`,
+        tilesetCacheControl(
+          path,
+          (reply.request.query as { v?: unknown } | undefined)?.v,
+          join(config.tilesetsDirectory, folder),
+        ),
       );
       if (path.endsWith('.glb')) reply.header('Content-Type', 'model/gltf-binary');
       if (path.endsWith('.subtree')) reply.header('Content-Type', 'application/octet-stream');

@@ -17,6 +17,7 @@ import { BASE_CONFORMANCE, filterConformance } from './conformance';
 import { CRS84, CRS84H, collectionCrsList, crsUri, createOutputTransform, type OgcCrs } from './crs';
 import { anchor, escapeHtml, formatValue, renderFacts, renderPage, renderTable, type HtmlLink } from './html';
 import { buildOpenApi } from './openapi';
+import { versionedTilesetHref } from '../http/tileset-cache';
 import { sendTilesetFile } from './tilesets';
 import {
   checkParameterNames,
@@ -354,14 +355,15 @@ export class OgcService {
       collection.crs = collectionCrsList(description?.storageEpsg ?? 4326);
       collection.storageCrs = crsUri(description?.storageEpsg ?? 4326);
     } else {
+      const tilesetHref = versionedTilesetHref(`${href}/3dtiles`, entry.directory);
       links.push({
-        href: `${href}/3dtiles/tileset.json`,
+        href: tilesetHref,
         rel: GEOVOLUMES_REL,
         type: TILES_3D_TYPE,
         title: '3D Tiles tileset',
       });
       links.push({
-        href: `${href}/3dtiles/tileset.json`,
+        href: tilesetHref,
         rel: 'items',
         type: TILES_3D_TYPE,
         title: '3D Tiles tileset',
@@ -442,7 +444,7 @@ export class OgcService {
       `<p class="actions">${anchor(`/?layer=${encodeURIComponent(entry.id)}`, `Open ${entry.title} in the viewer`)}` +
       (entry.kind === 'features'
         ? `${anchor(`${href}/items?f=html`, 'Browse the features')}${anchor(`${href}/queryables?f=html`, 'Queryables')}`
-        : anchor(`${href}/3dtiles/tileset.json`, '3D Tiles tileset.json')) +
+        : anchor(versionedTilesetHref(`${href}/3dtiles`, entry.directory), '3D Tiles tileset.json')) +
       '</p>';
     return reply.type('text/html; charset=utf-8').send(
       renderPage(

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, notFound } from '../http/errors';
+import { tilesetCacheControl } from '../http/tileset-cache';
 import type { TilesetCollectionEntry } from './catalog';
 
 const MEDIA_TYPES: Record<string, string> = {
@@ -24,9 +25,6 @@ const MEDIA_TYPES: Record<string, string> = {
   '.webp': 'image/webp',
   '.ktx2': 'image/ktx2',
 };
-
-/** Tile content is replaced, never edited, by a new conversion: cache it for a year, revalidating by ETag. */
-const CONTENT_CACHE = 'public, max-age=31536000, stale-while-revalidate=31536000';
 
 const WGS84_A = 6378137;
 const WGS84_E2 = 6.69437999014e-3;
@@ -202,8 +200,10 @@ export async function sendTilesetFile(
     .header('Vary', 'Accept-Encoding')
     .header('Last-Modified', stats.mtime.toUTCString())
     .header('Accept-Ranges', 'bytes')
-    // tileset.json changes with every conversion; content files are replaced under the same names.
-    .header('Cache-Control', isJson ? 'no-cache' : CONTENT_CACHE);
+    .header(
+      'Cache-Control',
+      tilesetCacheControl(file, (request.query as { v?: unknown } | undefined)?.v, entry.directory),
+    );
   const ifNoneMatch = request.headers['if-none-match'];
   if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
     return reply.code(304).send();

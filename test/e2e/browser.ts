@@ -31,6 +31,8 @@ export interface PageWatch {
   consoleErrors: string[];
   pageErrors: string[];
   foreignRequests: string[];
+  /** Every glTF tile content URL the page asked for. */
+  tileRequests: string[];
 }
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -47,9 +49,10 @@ export async function openWatchedPage(
   const page = await context.newPage();
   // Software rendering on two cores makes first loads slow; a page that needs minutes is still a failure elsewhere.
   page.setDefaultNavigationTimeout(120_000);
-  const watch: PageWatch = { consoleErrors: [], pageErrors: [], foreignRequests: [] };
+  const watch: PageWatch = { consoleErrors: [], pageErrors: [], foreignRequests: [], tileRequests: [] };
   await page.route('**/*', (route) => {
     const url = new URL(route.request().url());
+    if (url.pathname.endsWith('.glb')) watch.tileRequests.push(url.href);
     if (url.protocol === 'data:' || url.protocol === 'blob:' || LOCAL_HOSTS.has(url.hostname))
       return route.continue();
     watch.foreignRequests.push(url.href);

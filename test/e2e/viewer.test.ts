@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../server/config';
 import { startPlaza, type RunningPlaza } from '../../server/start';
 import { ensureDemoTwin } from '../../server/demo/ensure-demo-twin';
+import { tilesetVersion } from '../../server/http/tileset-cache';
 import { createDemoDistrict } from '../../server/demo/city';
 import { launchBrowser, openWatchedPage, pixelAt, takeScreenshot, type PageWatch } from './browser';
 
@@ -164,6 +165,10 @@ describe('the viewer', () => {
     const shown = await open(`camera=${cameraParameter()}&layers=demo-city~1`);
     const withTwin = await takeScreenshot(shown.page, 'twin');
     expect(changedShare(without, withTwin, box)).toBeGreaterThan(0.15);
+    // Tiles are asked for under the tileset's current version, the only URLs the server lets browsers keep for good.
+    const version = tilesetVersion(join(tilesetsDirectory, 'demo-city'));
+    expect(shown.watch.tileRequests.length).toBeGreaterThan(0);
+    for (const url of shown.watch.tileRequests) expect(new URL(url).searchParams.get('v')).toBe(version);
     expect(shown.watch.foreignRequests).toEqual([]);
     expect(shown.watch.pageErrors).toEqual([]);
     await shown.page.close();

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../server/config';
 import { createApp } from '../../../server/http/app';
 import { ApiError } from '../../../server/http/errors';
+import { tilesetVersion } from '../../../server/http/tileset-cache';
 
 const root = mkdtempSync(join(tmpdir(), 'plaza-app-'));
 const appDirectory = join(root, 'dist');
@@ -121,6 +122,22 @@ describe('createApp', () => {
     expect(response.headers['access-control-allow-origin']).toBe('*');
     expect(response.headers['content-range']).toBe('bytes 0-99/2048');
     expect(response.rawPayload.length).toBe(100);
+  });
+
+  it('caches tile content for good only under the tileset version that is current', async () => {
+    const cityDirectory = join(tilesetsDirectory, 'city');
+    const before = tilesetVersion(cityDirectory)!;
+    const cacheControl = async (url: string) => (await app.inject({ url })).headers['cache-control'];
+    expect(await cacheControl(`/tiles/city/0.glb?v=${before}`)).toBe('public, max-age=31536000, immutable');
+    expect(await cacheControl('/tiles/city/0.glb')).toBe('no-cache');
+    expect(await cacheControl(`/tiles/city/tileset.json?v=${before}`)).toBe('no-cache');
+    // A new conversion renames a new tileset.json into place (same bytes here): the old version must revalidate.
+    writeFileSync(join(cityDirectory, 'tileset.next'), JSON.stringify({ asset: { version: '1.1' } }));
+    renameSync(join(cityDirectory, 'tileset.next'), join(cityDirectory, 'tileset.json'));
+    const after = tilesetVersion(cityDirectory)!;
+    expect(after).not.toBe(before);
+    expect(await cacheControl(`/tiles/city/0.glb?v=${before}`)).toBe('no-cache');
+    expect(await cacheControl(`/tiles/city/0.glb?v=${after}`)).toBe('public, max-age=31536000, immutable');
   });
 
   it('answers a conditional request for unchanged content with 304', async () => {

@@ -73,7 +73,12 @@ describe('ogc tilesets', () => {
     const link = body.links.find(
       (candidate) => candidate.rel === 'http://www.opengis.net/def/rel/ogc/1.0/3d-geovolumes',
     );
-    expect(link?.href).toBe(`${server.base}/collections/district/3dtiles/tileset.json`);
+    // The link names the tileset's current version, so clients may cache its content for good (see below).
+    expect(link?.href).toMatch(
+      new RegExp(
+        `^${server.base}/collections/district/3dtiles/tileset\\.json\\?v=[0-9a-z]+\\.[0-9a-z]+\\.[0-9a-z]+$`,
+      ),
+    );
     expect(link?.type).toBe('application/3dtiles+json');
     expect((await fetch(`${server.base}/collections/district/items`)).status).toBe(404);
   });
@@ -95,10 +100,23 @@ describe('ogc tilesets', () => {
     }
   });
 
-  it('serves content as octet-stream with a long cache lifetime and answers byte ranges', async () => {
+  it('serves content as octet-stream, cached for good only under the current version, and answers byte ranges', async () => {
+    const collection = (await (await fetch(`${server.base}/collections/district`)).json()) as {
+      links: { rel: string; href: string }[];
+    };
+    const version = new URL(collection.links.find((link) => link.rel === 'items')!.href).searchParams.get(
+      'v',
+    );
+    expect(version).toBeTruthy();
+    const versioned = await fetch(`${server.base}/collections/district/3dtiles/content.b3dm?v=${version}`);
+    expect(versioned.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(Buffer.from(await versioned.arrayBuffer())).toHaveLength(256);
+    const stale = await fetch(`${server.base}/collections/district/3dtiles/content.b3dm?v=0.0.0`);
+    expect(stale.headers.get('cache-control')).toBe('no-cache');
+    await stale.arrayBuffer();
     const response = await fetch(`${server.base}/collections/district/3dtiles/content.b3dm`);
     expect(response.headers.get('content-type')).toBe('application/octet-stream');
-    expect(response.headers.get('cache-control')).toMatch(/max-age=31536000/);
+    expect(response.headers.get('cache-control')).toBe('no-cache');
     expect(Buffer.from(await response.arrayBuffer())).toHaveLength(256);
     const partial = await fetch(`${server.base}/collections/district/3dtiles/content.b3dm`, {
       headers: { range: 'bytes=10-19' },
