@@ -1,10 +1,20 @@
 // The tiler as one pre-built JavaScript file: the CLI starts in ~0.1 s instead of compiling TypeScript on every run,
 // and conversion workers (worker_threads) load the same file whether the caller runs under tsx, Vitest or plain Node.
 // Built with esbuild into node_modules/.cache/plaza-tiler/ (falling back to the OS temp folder), keyed by a hash of the
-// tiler's sources, so an edited source rebuilds on the next run. Plain JavaScript on purpose: bin.mjs runs it without any TypeScript loader.
-import { createHash } from 'node:crypto';
+// tiler's sources, so an edited source rebuilds on the next run. Hashing every source costs each start ~10 ms, so a
+// stamp file per source folder remembers the bundle of the sources' last seen sizes and modification times; only when
+// they change are the sources hashed again. Plain JavaScript on purpose: bin.mjs runs it without any TypeScript loader.
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,24 +23,71 @@ const TILER_DIRECTORY = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(TILER_DIRECTORY, '..', '..');
 const ENTRY = path.join(TILER_DIRECTORY, 'entry.ts');
 
-/** @param {string} directory @param {string[]} files */
-function listSources(directory, files) {
+/**
+ * The tiler's source files with their sizes and modification times.
+ * @param {string} directory @param {Array<{ file: string, stamp: string }>} sources
+ */
+function listSources(directory, sources) {
   for (const name of readdirSync(directory).sort()) {
     const full = path.join(directory, name);
-    if (statSync(full).isDirectory()) listSources(full, files);
-    else if (/\.(ts|mjs|json)$/.test(name)) files.push(full);
+    const stat = statSync(full);
+    if (stat.isDirectory()) listSources(full, sources);
+    else if (/\.(ts|mjs|json)$/.test(name))
+      sources.push({
+        file: full,
+        stamp: `${path.relative(TILER_DIRECTORY, full)} ${stat.size} ${stat.mtimeMs}`,
+      });
   }
-  return files;
+  return sources;
 }
 
-/** A hash of every tiler source file and the esbuild version: the bundle's cache key. */
-function sourceHash(esbuildVersion) {
+/**
+ * A hash of every tiler source file and the esbuild version: the bundle's cache key.
+ * @param {string} esbuildVersion @param {Array<{ file: string }>} sources
+ */
+async function sourceHash(esbuildVersion, sources) {
+  // Loaded only here: the bundle includes this file, and a conversion would otherwise load node:crypto (~7 ms) for nothing.
+  const { createHash } = await import('node:crypto');
   const hash = createHash('sha256').update(esbuildVersion);
-  for (const file of listSources(TILER_DIRECTORY, [])) {
+  for (const { file } of sources) {
     hash.update(path.relative(TILER_DIRECTORY, file));
     hash.update(readFileSync(file));
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The stamp file of this source folder (several checkouts may share one cache folder): the sources' sizes and times,
+ * and the bundle built from them. FNV-1a of the folder's path names it.
+ */
+function stampFile(directory) {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < TILER_DIRECTORY.length; index++)
+    hash = Math.imul(hash ^ TILER_DIRECTORY.charCodeAt(index), 0x01000193) >>> 0;
+  return path.join(directory, `stamp-${hash.toString(16).padStart(8, '0')}.json`);
+}
+
+/** The bundle that the stamp file names, when the sources and esbuild are as they were then and the bundle exists. */
+function stampedBundle(directory, stamp) {
+  try {
+    const stamped = JSON.parse(readFileSync(stampFile(directory), 'utf8'));
+    if (stamped.stamp !== stamp || !/^tiler-[0-9a-f]+\.mjs$/.test(stamped.bundle)) return undefined;
+    const file = path.join(directory, stamped.bundle);
+    return existsSync(file) ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remembers which bundle these sources make (written aside and renamed, so a reader never sees half a file). */
+function writeStamp(directory, stamp, file) {
+  try {
+    const temporary = `${stampFile(directory)}.${process.pid}`;
+    writeFileSync(temporary, JSON.stringify({ stamp, bundle: path.basename(file) }));
+    renameSync(temporary, stampFile(directory));
+  } catch {
+    // Without a stamp the next start hashes the sources again.
+  }
 }
 
 function cacheDirectories() {
@@ -75,11 +132,21 @@ function esbuildVersion() {
 }
 
 async function build() {
-  const name = `tiler-${sourceHash(esbuildVersion())}.mjs`;
+  const version = esbuildVersion();
+  const sources = listSources(TILER_DIRECTORY, []);
+  const stamp = [version, ...sources.map((source) => source.stamp)].join('\n');
+  for (const directory of cacheDirectories()) {
+    const file = stampedBundle(directory, stamp);
+    if (file) return file;
+  }
+  const name = `tiler-${await sourceHash(version, sources)}.mjs`;
   let lastError;
   for (const directory of cacheDirectories()) {
     const file = path.join(directory, name);
-    if (existsSync(file)) return file;
+    if (existsSync(file)) {
+      writeStamp(directory, stamp, file);
+      return file;
+    }
     try {
       const esbuild = await import('esbuild');
       mkdirSync(directory, { recursive: true });
@@ -107,6 +174,7 @@ async function build() {
       renameSync(temporary, file);
       rmSync(staging, { recursive: true, force: true });
       removeStaleBundles(directory, name);
+      writeStamp(directory, stamp, file);
       return file;
     } catch (error) {
       lastError = error;

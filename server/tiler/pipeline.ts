@@ -1,8 +1,9 @@
 // The conversion pipeline: read (CityGML / CityJSON) → place and triangulate → spill → quadtree → GLB tiles,
 // tileset.json and id index. Bad objects and files are listed as warnings; only "nothing usable" is an error.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { resolveCrs } from './crs';
 import { createStaging, publishStaging, removeStaging } from './output-directory';
 import { DataError, TilerUsageError } from './errors';
@@ -107,6 +108,28 @@ export function listInputFiles(inputs: string[]): { files: string[]; missing: st
 }
 
 /**
+ * Copies every input that is not a regular file (a pipe such as `<(zcat x.gml.gz)`, /dev/stdin fed by a pipe) into
+ * `<staging>/inputs/`, keeping its name so its format is still told by its extension: the readers open a file more than
+ * once (gzip sniffing, the appearance pre-scan, xlink passes), and a pipe can be read only once. Returns the paths to
+ * read, in input order.
+ */
+export async function spoolUnseekableInputs(files: string[], staging: string): Promise<string[]> {
+  const readable: string[] = [];
+  for (const [index, file] of files.entries()) {
+    if (statSync(file).isFile()) {
+      readable.push(file);
+      continue;
+    }
+    const directory = path.join(staging, 'inputs');
+    mkdirSync(directory, { recursive: true });
+    const copy = path.join(directory, `${index}-${path.basename(file)}`);
+    await pipeline(createReadStream(file), createWriteStream(copy));
+    readable.push(copy);
+  }
+  return readable;
+}
+
+/**
  * Converts CityGML / CityJSON files into a 3D Tiles 1.1 tileset in `options.outDirectory`.
  * @throws TilerUsageError for invalid options (no inputs, a `crs` that cannot be resolved).
  * @throws DataError when nothing usable was produced (every file or object failed); the message lists why.
@@ -145,48 +168,6 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
   if (files.length === 0)
     throw new DataError('no CityGML or CityJSON input files found', options.inputs.join(', '));
 
-  const sizes = files.map((file) => statSync(file).size);
-  const bytesTotal = sizes.reduce((sum, size) => sum + size, 0);
-  const cores = availableParallelism();
-  const workerCount =
-    workersWanted > 0 ? workersWanted : bytesTotal >= parallelMinimumBytes(cores) ? Math.min(cores, 8) : 1;
-  const units =
-    workerCount > 1
-      ? await planUnits(files, { partBytes: options.partBytes ?? DEFAULT_PART_BYTES })
-      : files.map((file, index): ConversionUnit => ({ index, file, fileIndex: index }));
-
-  // Progress: bytes of finished units plus what each running unit has read.
-  let featuresDone = 0;
-  let bytesDone = 0;
-  const running = new Map<number, { features: number; bytes: number }>();
-  let lastProgress = 0;
-  const report = (force = false) => {
-    if (!options.onProgress) return;
-    const now = performance.now();
-    if (!force && now - lastProgress < 100) return;
-    lastProgress = now;
-    let features = featuresDone;
-    let bytesRead = bytesDone;
-    for (const unit of running.values()) {
-      features += unit.features;
-      bytesRead += unit.bytes;
-    }
-    options.onProgress({ features, bytesRead: Math.min(bytesRead, bytesTotal), bytesTotal, tiles: 0 });
-  };
-  const unitBytes = (unit: ConversionUnit) =>
-    unit.range ? unit.range.end - unit.range.start : sizes[unit.fileIndex];
-  const progressOf = (unit: ConversionUnit) => (features: number, bytes: number) => {
-    running.set(unit.index, { features, bytes });
-    report();
-  };
-  const finished = (unit: ConversionUnit, result: UnitResult) => {
-    running.delete(unit.index);
-    featuresDone += result.entries.length;
-    bytesDone += unitBytes(unit);
-    report(true);
-    return result;
-  };
-
   // Everything goes to a staging folder inside the output folder; the previous tileset is replaced only at the end.
   let staging: string;
   try {
@@ -196,11 +177,59 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       `cannot write to the output directory ${options.outDirectory} (${(error as Error).message})`,
     );
   }
-  const spillPaths = Array.from({ length: workerCount }, (_, index) => path.join(staging, `${index}.spill`));
   let pool: TilerWorkerPool | undefined;
   let store: FeatureStore | undefined;
   let workspace: UnitWorkspace | undefined;
   try {
+    const readable = await spoolUnseekableInputs(files, staging);
+    // Warnings name the inputs as given, not their copies.
+    const givenNames = new Map(readable.map((file, index) => [file, files[index]]));
+    const givenName = (file: string) => givenNames.get(file) ?? file;
+    const sizes = readable.map((file) => statSync(file).size);
+    const bytesTotal = sizes.reduce((sum, size) => sum + size, 0);
+    const cores = availableParallelism();
+    const workerCount =
+      workersWanted > 0 ? workersWanted : bytesTotal >= parallelMinimumBytes(cores) ? Math.min(cores, 8) : 1;
+    const units =
+      workerCount > 1
+        ? await planUnits(readable, { partBytes: options.partBytes ?? DEFAULT_PART_BYTES })
+        : readable.map((file, index): ConversionUnit => ({ index, file, fileIndex: index }));
+    const spillPaths = Array.from({ length: workerCount }, (_, index) =>
+      path.join(staging, `${index}.spill`),
+    );
+
+    // Progress: bytes of finished units plus what each running unit has read.
+    let featuresDone = 0;
+    let bytesDone = 0;
+    const running = new Map<number, { features: number; bytes: number }>();
+    let lastProgress = 0;
+    const report = (force = false) => {
+      if (!options.onProgress) return;
+      const now = performance.now();
+      if (!force && now - lastProgress < 100) return;
+      lastProgress = now;
+      let features = featuresDone;
+      let bytesRead = bytesDone;
+      for (const unit of running.values()) {
+        features += unit.features;
+        bytesRead += unit.bytes;
+      }
+      options.onProgress({ features, bytesRead: Math.min(bytesRead, bytesTotal), bytesTotal, tiles: 0 });
+    };
+    const unitBytes = (unit: ConversionUnit) =>
+      unit.range ? unit.range.end - unit.range.start : sizes[unit.fileIndex];
+    const progressOf = (unit: ConversionUnit) => (features: number, bytes: number) => {
+      running.set(unit.index, { features, bytes });
+      report();
+    };
+    const finished = (unit: ConversionUnit, result: UnitResult) => {
+      running.delete(unit.index);
+      featuresDone += result.entries.length;
+      bytesDone += unitBytes(unit);
+      report(true);
+      return result;
+    };
+
     let convert: (unit: ConversionUnit) => Promise<UnitResult>;
     if (workerCount > 1) {
       pool = await TilerWorkerPool.start(workerCount, spillPaths, settings);
@@ -227,7 +256,11 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     const wholeResults = new Map<number, UnitResult>();
     await Promise.all(
       [...redo].map(async (fileIndex) => {
-        const unit: ConversionUnit = { index: units.length + fileIndex, file: files[fileIndex], fileIndex };
+        const unit: ConversionUnit = {
+          index: units.length + fileIndex,
+          file: readable[fileIndex],
+          fileIndex,
+        };
         bytesDone -= sizes[fileIndex];
         wholeResults.set(fileIndex, await convert(unit));
       }),
@@ -254,7 +287,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       const mapLine = (line: number | undefined) =>
         line === undefined || line <= headerNewlines ? line : line - headerNewlines + linesBefore;
       const report = (warning: ConversionWarning) => {
-        const mapped = { ...warning, line: mapLine(warning.line) };
+        const mapped = { ...warning, file: givenName(warning.file), line: mapLine(warning.line) };
         if (mapped.line === undefined) delete mapped.line;
         warn(mapped);
       };
@@ -273,7 +306,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
         const line = mapLine(unitEntries.lineAt(position));
         if (seenIds.has(id)) {
           warn({
-            file: unit.file,
+            file: givenName(unit.file),
             line,
             message: `duplicate id ${id}: this ${unitEntries.typeAt(position)} is skipped, the first one is kept`,
           });

@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { parse } from '@loaders.gl/core';
 import { Tiles3DLoader } from '@loaders.gl/3d-tiles';
 import validator from 'gltf-validator';
@@ -438,5 +439,54 @@ describe('convertCityModels', () => {
     ]);
     expect(summary.features).toBe(3);
     expect(summary.crs.split('; ').sort()).toEqual(['EPSG:28992 + NAP', 'EPSG:6668 + JGD2011 vertical']);
+  });
+});
+
+describe('convertCityModels from a pipe', () => {
+  let pipes = 0;
+  /** A named pipe that a `cat` child fills with the file's bytes once (as `<(zcat x.gml.gz)` would). */
+  function pipeOf(file: string): string {
+    const pipe = path.join(temporary, `pipe-${pipes++}-${path.basename(file)}`);
+    execFileSync('mkfifo', [pipe]);
+    spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', file, pipe], { stdio: 'ignore' });
+    return pipe;
+  }
+
+  /** Every output file's bytes, by path inside the output folder. */
+  function outputOf(out: string): Map<string, Buffer> {
+    const files = new Map<string, Buffer>();
+    for (const name of readdirSync(out, { recursive: true, encoding: 'utf8' }).sort()) {
+      const full = path.join(out, name);
+      if (!name.startsWith('.') && !statSync(full).isDirectory()) files.set(name, readFileSync(full));
+    }
+    return files;
+  }
+
+  it('writes the same tiles and id index as from the file itself, for appearances, xlinks and gzip', async () => {
+    const gzipped = path.join(temporary, 'xlinks.gml.gz');
+    writeFileSync(gzipped, gzipSync(readFileSync(path.join(FIXTURES, 'xlinks-holes-parts_citygml2.0.gml'))));
+    for (const file of [
+      path.join(FIXTURES, 'global-appearance_citygml2.0.gml'),
+      path.join(FIXTURES, 'xlinks-holes-parts_citygml2.0.gml'),
+      gzipped,
+      path.join(FIXTURES, 'small_cityjson2.0.city.json'),
+    ]) {
+      const direct = await convert([file]);
+      const piped = await convert([pipeOf(file)]);
+      expect(piped.summary.features).toBe(direct.summary.features);
+      expect(direct.summary.features).toBeGreaterThan(0);
+      expect(outputOf(piped.out)).toEqual(outputOf(direct.out));
+    }
+  });
+
+  it('names the pipe, not its copy, in warnings', async () => {
+    const pipe = pipeOf(path.join(FIXTURES, 'malformed_citygml2.0.gml'));
+    const { summary, out } = await convert([pipe]);
+    expect(summary.features).toBe(1);
+    expect(summary.warnings).toContainEqual(
+      expect.objectContaining({ file: pipe, line: 14, message: expect.stringMatching(/malformed XML/) }),
+    );
+    // The copy went with the staging folder.
+    expect(readdirSync(out).sort()).toEqual(['ids.json', 'tiles', 'tileset.json']);
   });
 });

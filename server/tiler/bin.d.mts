@@ -1,0 +1,8 @@
+/** Inputs up to this many bytes are converted in the launching process. */
+export const SMALL_INPUT_BYTES: number;
+/** The CLI's options that take a value. */
+export const VALUE_OPTIONS: string[];
+/** The CLI's options without a value. */
+export const FLAGS: string[];
+/** Whether a command line converts only regular files of at most SMALL_INPUT_BYTES together. */
+export function isSmallConversion(argv: string[]): boolean;

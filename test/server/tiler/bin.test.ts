@@ -1,0 +1,58 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FLAGS, isSmallConversion, SMALL_INPUT_BYTES, VALUE_OPTIONS } from '../../../server/tiler/bin.mjs';
+
+const FIXTURES = path.resolve('test', 'fixtures', 'tiler');
+const SMALL = path.join(FIXTURES, 'xlinks-holes-parts_citygml2.0.gml');
+const temporary = mkdtempSync(path.join(tmpdir(), 'plaza-tiler-bin-'));
+
+afterAll(() => rmSync(temporary, { recursive: true, force: true }));
+
+describe('isSmallConversion', () => {
+  it('returns true when the only inputs are small regular files, whatever the options', () => {
+    expect(isSmallConversion([SMALL, '--out', 'x', '--crs', 'EPSG:25832', '--quiet'])).toBe(true);
+    expect(isSmallConversion(['--out=x', SMALL, '--types=Building', SMALL, '--no-compress'])).toBe(true);
+    // An option's value is never taken for an input, even when it names a large file.
+    const large = path.join(temporary, 'large.gml');
+    writeFileSync(large, Buffer.alloc(SMALL_INPUT_BYTES + 1));
+    expect(isSmallConversion([SMALL, '--out', large])).toBe(true);
+  });
+
+  it('returns false when the inputs together pass the limit', () => {
+    const half = path.join(temporary, 'half.gml');
+    writeFileSync(half, Buffer.alloc(SMALL_INPUT_BYTES / 2 + 1));
+    expect(isSmallConversion([half, '--out', 'x'])).toBe(true);
+    expect(isSmallConversion([half, half, '--out', 'x'])).toBe(false);
+  });
+
+  it('returns false for a folder, a pipe, a missing file and an option it does not know', () => {
+    expect(isSmallConversion([FIXTURES, '--out', 'x'])).toBe(false);
+    const pipe = path.join(temporary, 'pipe.gml');
+    execFileSync('mkfifo', [pipe]);
+    expect(isSmallConversion([pipe, '--out', 'x'])).toBe(false);
+    expect(isSmallConversion([path.join(temporary, 'missing.gml'), '--out', 'x'])).toBe(false);
+    expect(isSmallConversion([SMALL, '--out', 'x', '--help'])).toBe(false);
+  });
+
+  it('knows every option of the CLI (cli.ts), each with or without a value as the CLI reads it', () => {
+    const cli = readFileSync(path.resolve('server', 'tiler', 'cli.ts'), 'utf8');
+    const options = [...cli.matchAll(/case '(-[-a-z]+)':/g)].map((match) => match[1]);
+    const known = [...VALUE_OPTIONS, ...FLAGS, '--help', '-h'];
+    expect([...options].sort()).toEqual([...known].sort());
+  });
+});
+
+describe('tiler CLI (bin.mjs)', () => {
+  it('returns 0 and prints the summary when it converts a small file (in its own process)', () => {
+    const out = path.join(temporary, 'out');
+    const run = spawnSync(process.execPath, ['server/tiler/bin.mjs', SMALL, '--out', out, '--quiet'], {
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^tiles: \d+ features, 1 tiles, /);
+    expect(JSON.parse(readFileSync(path.join(out, 'tileset.json'), 'utf8')).asset.version).toBe('1.1');
+  });
+});
