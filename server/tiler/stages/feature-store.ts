@@ -27,7 +27,9 @@ export interface FeatureIndexEntry {
   line?: number;
 }
 
-const FLUSH_BYTES = 4 << 20;
+// 256 KB: large enough that writes cost little per byte, small enough that small inputs do not pay for a big buffer
+// (4 MB had every conversion hold 4 MB more for its whole run, tile writing included).
+const FLUSH_BYTES = 256 << 10;
 
 function align8(value: number): number {
   return (value + 7) & ~7;
@@ -458,8 +460,16 @@ export class FeatureIndex implements FeatureList {
   push(entry: FeatureIndexEntry): void {
     if (this.length === this.capacity) this.grow();
     const index = this.length++;
+    // Field by field rather than `set([...])`: no array literal per object.
     const { west, south, east, north, minimumHeight, maximumHeight } = entry.bounds;
-    this.bounds.set([west, south, east, north, minimumHeight, maximumHeight], index * 6);
+    const bounds = this.bounds;
+    const at = index * 6;
+    bounds[at] = west;
+    bounds[at + 1] = south;
+    bounds[at + 2] = east;
+    bounds[at + 3] = north;
+    bounds[at + 4] = minimumHeight;
+    bounds[at + 5] = maximumHeight;
     this.counts[index * 2] = entry.vertexCount;
     this.counts[index * 2 + 1] = entry.triangleCount;
     this.offsets[index] = entry.offset;
