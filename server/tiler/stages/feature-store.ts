@@ -158,6 +158,8 @@ export class FeatureStore {
 /** Reads objects from the spill files of several stores (by `entry.store`), e.g. in a tile-writing worker. */
 export class SpillReader {
   private readonly descriptors: number[];
+  /** readTile's buffer, grow-only: a tile's bytes live only until its GLB is written (see readTile). */
+  private tileBuffer = new Uint8Array(0);
 
   constructor(private readonly paths: string[]) {
     this.descriptors = paths.map((file) => openSync(file, 'r'));
@@ -165,7 +167,7 @@ export class SpillReader {
 
   /** Reads several objects (decoded as objects with their surfaces; see {@link readTile} for the cheaper columns). */
   readAll(entries: FeatureIndexEntry[]): TriangulatedObject[] {
-    const buffer = this.readBytes(entries);
+    const buffer = this.readBytes(entries, new Uint8Array(byteLengthOf(entries)));
     let at = 0;
     return entries.map((entry) => {
       // Entries are multiples of 8 bytes long, so every object starts aligned for its typed-array views.
@@ -177,11 +179,16 @@ export class SpillReader {
 
   /**
    * Reads the objects of a tile as surface columns over the bytes read: no object or typed array per surface, so a
-   * tile's geometry is never materialised as JS objects before it is packed into a GLB.
+   * tile's geometry is never materialised as JS objects before it is packed into a GLB. The bytes are read into a
+   * buffer that the next call reuses (one buffer for every tile rather than a few MB of garbage per tile), so the
+   * columns' data is valid only until then.
    * @param remaps per store, the store's material index → the one the columns get (default: kept as stored).
    */
   readTile(entries: FeatureIndexEntry[], remaps?: Int32Array[]): SurfaceColumns {
-    const buffer = this.readBytes(entries);
+    const total = byteLengthOf(entries);
+    if (this.tileBuffer.length < total)
+      this.tileBuffer = new Uint8Array(Math.max(total, this.tileBuffer.length * 2));
+    const buffer = this.readBytes(entries, this.tileBuffer.subarray(0, total));
     const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     let surfaceCount = 0;
     let at = 0;
@@ -227,14 +234,11 @@ export class SpillReader {
   }
 
   /**
-   * Reads the bytes of several objects into one buffer (one allocation per tile rather than one per object), with one
-   * read per run of entries that follow each other in the same spill file (objects of a tile were often spilled one
-   * after another).
+   * Reads the bytes of several objects into `buffer` (of their total length; one buffer per tile rather than one per
+   * object), with one read per run of entries that follow each other in the same spill file (objects of a tile were
+   * often spilled one after another).
    */
-  private readBytes(entries: FeatureIndexEntry[]): Uint8Array {
-    let total = 0;
-    for (const entry of entries) total += entry.length;
-    const buffer = new Uint8Array(total);
+  private readBytes(entries: FeatureIndexEntry[], buffer: Uint8Array): Uint8Array {
     let at = 0;
     for (let first = 0; first < entries.length;) {
       const start = entries[first];
@@ -260,6 +264,13 @@ export class SpillReader {
   close(): void {
     for (const descriptor of this.descriptors) closeSync(descriptor);
   }
+}
+
+/** The bytes that `entries` take in their spill files. */
+function byteLengthOf(entries: FeatureIndexEntry[]): number {
+  let total = 0;
+  for (const entry of entries) total += entry.length;
+  return total;
 }
 
 function readEntryBytes(descriptor: number, file: string, entry: FeatureIndexEntry): Uint8Array {

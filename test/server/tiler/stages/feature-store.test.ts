@@ -199,6 +199,32 @@ describe('SpillReader', () => {
     for (const store of stores) store.dispose();
   });
 
+  it('returns the columns of each tile when tiles of different sizes are read one after another', () => {
+    const store = new FeatureStore(path.join(directory, 'tiles.bin'));
+    const large = [0, 1, 2].map((index) => store.add(square(`large-${index}`, { index }, 2_000)));
+    const small = store.add(square('small', { index: 9 }, 5));
+    store.flush();
+    const reader = new SpillReader([store.path]);
+    const lastPositionOf = (columns: ReturnType<SpillReader['readTile']>, surface: number) =>
+      columns.positions[columns.positionStarts[surface] + columns.vertexCounts[surface] * 3 - 1];
+    // Large, then small (read into the start of the same buffer), then large and small again in one tile.
+    expect(lastPositionOf(reader.readTile(large), 2)).toBe(4_000_000 + 5_999 * 0.5);
+    const smallTile = reader.readTile([small]);
+    expect(smallTile.objects.map((object) => object.id)).toEqual(['small']);
+    const start = smallTile.positionStarts[0];
+    expect(Array.from(smallTile.positions.subarray(start, start + 15))).toEqual(
+      Array.from({ length: 15 }, (_, k) => 4_000_000 + k * 0.5),
+    );
+    expect(smallTile.indices[smallTile.indexStarts[0] + 8]).toBe(4);
+    const mixed = reader.readTile([small, ...large]);
+    expect(mixed.objects.map((object) => object.attributes.index)).toEqual([9, 0, 1, 2]);
+    expect(Array.from(mixed.vertexCounts)).toEqual([5, 2_000, 2_000, 2_000]);
+    expect(lastPositionOf(mixed, 0)).toBe(4_000_000 + 14 * 0.5);
+    expect(lastPositionOf(mixed, 3)).toBe(4_000_000 + 5_999 * 0.5);
+    reader.close();
+    store.dispose();
+  });
+
   it('returns the same GLB from readTile as from readAll with the materials remapped', () => {
     const store = new FeatureStore(path.join(directory, 'glb.bin'));
     const objects = [square('a', { height: 3.5 }), { ...square('b', { height: 7 }, 6), parentId: 'a' }];
