@@ -160,6 +160,8 @@ export class SpillReader {
   private readonly descriptors: number[];
   /** readTile's buffer, grow-only: a tile's bytes live only until its GLB is written (see readTile). */
   private tileBuffer = new Uint8Array(0);
+  /** readTile's per-surface columns, grow-only too (so they may be longer than a tile's surfaces). */
+  private tileColumns?: SurfaceColumns;
 
   constructor(private readonly paths: string[]) {
     this.descriptors = paths.map((file) => openSync(file, 'r'));
@@ -180,8 +182,9 @@ export class SpillReader {
   /**
    * Reads the objects of a tile as surface columns over the bytes read: no object or typed array per surface, so a
    * tile's geometry is never materialised as JS objects before it is packed into a GLB. The bytes are read into a
-   * buffer that the next call reuses (one buffer for every tile rather than a few MB of garbage per tile), so the
-   * columns' data is valid only until then.
+   * buffer that the next call reuses (one buffer for every tile rather than a few MB of garbage per tile), and so are
+   * the per-surface columns: what is returned is valid only until the next call, and its per-surface arrays may be
+   * longer than `surfaceCount`.
    * @param remaps per store, the store's material index → the one the columns get (default: kept as stored).
    */
   readTile(entries: FeatureIndexEntry[], remaps?: Int32Array[]): SurfaceColumns {
@@ -190,6 +193,8 @@ export class SpillReader {
       this.tileBuffer = new Uint8Array(Math.max(total, this.tileBuffer.length * 2));
     const buffer = this.readBytes(entries, this.tileBuffer.subarray(0, total));
     const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    // One Buffer over the tile's bytes for every object's JSON header (not one per object).
+    const text = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     let surfaceCount = 0;
     let at = 0;
     for (const entry of entries) {
@@ -197,17 +202,21 @@ export class SpillReader {
       at += entry.length;
     }
     // The buffer starts 8-byte aligned and so does every object in it: whole-buffer views serve every surface.
-    const columns = createSurfaceColumns([], surfaceCount, {
+    const data = {
       positions: new Float64Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 8),
       indices: new Uint32Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 4),
       uvs: new Float32Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 4),
-    });
+    };
+    const capacity = this.tileColumns?.features.length ?? 0;
+    if (!this.tileColumns || capacity < surfaceCount)
+      this.tileColumns = createSurfaceColumns([], Math.max(surfaceCount, capacity * 2), data);
+    const columns: SurfaceColumns = { ...this.tileColumns, ...data, objects: [], surfaceCount };
     let surface = 0;
     at = 0;
     for (let feature = 0; feature < entries.length; feature++) {
       const entry = entries[feature];
       const remap = remaps?.[entry.store];
-      const { properties, count } = decodeHeader(buffer, at, entry);
+      const { properties, count } = decodeHeader(text, view, at, entry);
       columns.objects.push(properties);
       let cursor = at + surfacesStart(view, at);
       for (let index = 0; index < count; index++) {
@@ -291,20 +300,24 @@ function readInto(descriptor: number, file: string, offset: number, bytes: Uint8
 /** Bytes before each surface's arrays: material, vertex count, index count, normal (3 × float32), textured flag. */
 const SURFACE_HEADER_BYTES = 32;
 
-/** The object at `at` of `bytes`: its properties (JSON header and index entry) and how many surfaces follow. */
+/**
+ * The object at `at` of `bytes` (`view` over the same bytes): its properties (JSON header and index entry) and how many
+ * surfaces follow.
+ */
 function decodeHeader(
-  bytes: Uint8Array,
+  bytes: Buffer,
+  view: DataView,
   at: number,
   entry: FeatureIndexEntry,
 ): { properties: ObjectProperties; count: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
-  const headerLength = view.getUint32(0, true);
-  const [lod, attributes] = JSON.parse(
-    Buffer.from(bytes.buffer, bytes.byteOffset + at + 8, headerLength).toString('utf8'),
-  ) as [number, Record<string, AttributeValue>];
+  const headerLength = view.getUint32(at, true);
+  const [lod, attributes] = JSON.parse(bytes.toString('utf8', at + 8, at + 8 + headerLength)) as [
+    number,
+    Record<string, AttributeValue>,
+  ];
   const properties: ObjectProperties = { id: entry.id, type: entry.type, lod, attributes };
   if (entry.parentId !== undefined) properties.parentId = entry.parentId;
-  return { properties, count: view.getUint32(4, true) };
+  return { properties, count: view.getUint32(at + 4, true) };
 }
 
 /** Where the first surface of the object at `at` starts, relative to it (after its 8-aligned JSON header). */
@@ -328,7 +341,12 @@ function readSurfaceHeader(
 function decodeObject(bytes: Uint8Array, entry: FeatureIndexEntry): TriangulatedObject {
   const base = bytes.byteOffset;
   const view = new DataView(bytes.buffer, base, bytes.byteLength);
-  const { properties, count } = decodeHeader(bytes, 0, entry);
+  const { properties, count } = decodeHeader(
+    Buffer.from(bytes.buffer, base, bytes.byteLength),
+    view,
+    0,
+    entry,
+  );
   let cursor = surfacesStart(view, 0);
   const surfaces: TriangulatedSurface[] = [];
   for (let index = 0; index < count; index++) {

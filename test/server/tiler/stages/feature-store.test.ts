@@ -218,7 +218,9 @@ describe('SpillReader', () => {
     expect(smallTile.indices[smallTile.indexStarts[0] + 8]).toBe(4);
     const mixed = reader.readTile([small, ...large]);
     expect(mixed.objects.map((object) => object.attributes.index)).toEqual([9, 0, 1, 2]);
-    expect(Array.from(mixed.vertexCounts)).toEqual([5, 2_000, 2_000, 2_000]);
+    expect(mixed.surfaceCount).toBe(4);
+    expect(Array.from(mixed.vertexCounts.subarray(0, 4))).toEqual([5, 2_000, 2_000, 2_000]);
+    expect(Array.from(mixed.features.subarray(0, 4))).toEqual([0, 1, 2, 3]);
     expect(lastPositionOf(mixed, 0)).toBe(4_000_000 + 14 * 0.5);
     expect(lastPositionOf(mixed, 3)).toBe(4_000_000 + 5_999 * 0.5);
     reader.close();
