@@ -178,9 +178,15 @@ export function prismColumnsOf(entries: FeatureIndexEntry[], materials: Material
     placePrismCorners(entry.bounds);
     for (let face = 0; face < faceCount; face++) {
       const start = surface * 12;
-      PRISM_FACES[face].forEach((corner, index) =>
-        positions.set(prismCorners.subarray(corner * 3, corner * 3 + 3), start + index * 3),
-      );
+      // Coordinate by coordinate: a subarray per corner to copy from cost more than the copy itself.
+      const corners = PRISM_FACES[face];
+      for (let index = 0; index < 4; index++) {
+        const from = corners[index] * 3;
+        const to = start + index * 3;
+        positions[to] = prismCorners[from];
+        positions[to + 1] = prismCorners[from + 1];
+        positions[to + 2] = prismCorners[from + 2];
+      }
       // Normal of the quad from its diagonals (exact for planar quads, robust for slightly warped ones).
       const d1x = positions[start + 6] - positions[start];
       const d1y = positions[start + 7] - positions[start + 1];
