@@ -400,7 +400,7 @@ export interface FeatureIndexData {
   lines: Int32Array;
   ids: string[];
   parentIds: Array<string | undefined>;
-  typeOf: number[];
+  typeOf: Uint16Array;
   types: string[];
 }
 
@@ -427,7 +427,8 @@ export class FeatureIndex implements FeatureList {
   private lines: Int32Array = new Int32Array(0);
   private ids: string[] = [];
   private parentIds: Array<string | undefined> = [];
-  private typeOf: number[] = [];
+  /** Per object, its type's number in `types` (2 bytes rather than an 8-byte array element). */
+  private typeOf: Uint16Array = new Uint16Array(0);
   private types: string[] = [];
   private readonly typeNumbers = new Map<string, number>();
 
@@ -444,7 +445,7 @@ export class FeatureIndex implements FeatureList {
       lines: this.lines.slice(0, n),
       ids: this.ids,
       parentIds: this.parentIds,
-      typeOf: this.typeOf,
+      typeOf: this.typeOf.slice(0, n),
       types: this.types,
     };
   }
@@ -484,6 +485,7 @@ export class FeatureIndex implements FeatureList {
     this.lengths = grown(this.lengths, 1);
     this.stores = grown(this.stores, 1);
     this.lines = grown(this.lines, 1);
+    this.typeOf = grown(this.typeOf, 1);
   }
 
   push(entry: FeatureIndexEntry): void {
@@ -507,7 +509,7 @@ export class FeatureIndex implements FeatureList {
     this.lines[index] = entry.line ?? -1;
     this.ids.push(entry.id);
     this.parentIds.push(entry.parentId);
-    this.typeOf.push(this.typeNumber(entry.type));
+    this.typeOf[index] = this.typeNumber(entry.type);
   }
 
   /** The number of type `name`, added to the types if new. */
@@ -515,6 +517,7 @@ export class FeatureIndex implements FeatureList {
     let type = this.typeNumbers.get(name);
     if (type === undefined) {
       type = this.types.length;
+      if (type > 0xffff) throw new Error(`FeatureIndex: more than 65,536 object types (at ${name})`);
       this.types.push(name);
       this.typeNumbers.set(name, type);
     }
@@ -539,7 +542,7 @@ export class FeatureIndex implements FeatureList {
     this.lines[to] = line ?? -1;
     this.ids.push(source.ids[index]);
     this.parentIds.push(source.parentIds[index]);
-    this.typeOf.push(this.typeNumber(source.typeAt(index)));
+    this.typeOf[to] = this.typeNumber(source.typeAt(index));
   }
 
   // Read access by field, for passes over every object (quadtree, tile plans, id index) that would otherwise create an
