@@ -50,7 +50,7 @@ function bytesOf(array: Uint16Array | Uint32Array | Int32Array | Float32Array | 
 }
 
 /**
- * Memory for one tile's packed arrays, which live only until encodeGlb copies them into the GLB: grow-only and reused
+ * Memory for one tile's packed arrays, which live only until the GLB is written (or copied): grow-only and reused
  * from tile to tile, so that a tile leaves only its GLB (and JSON) to the collector instead of a few MB of arrays that
  * would make RSS grow between collections.
  */
@@ -100,12 +100,29 @@ function unitNormalYUp(normals: Float64Array, at: number): Float32Array {
   return unitNormal;
 }
 
+/** A tile's GLB as consecutive pieces, to be written one after another (see {@link writeGlbParts}). */
+export interface GlbParts extends Omit<GlbResult, 'glb'> {
+  parts: Uint8Array[];
+  byteLength: number;
+}
+
 /**
  * Encodes the objects of one tile, given as objects or as surface columns (e.g. from SpillReader.readTile, which
  * makes no object per surface). Feature id i is object i; the property table has one row per object.
  * @throws Error when there are no objects (a developer error: tiles are never empty).
  */
 export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: GlbOptions): GlbResult {
+  const { parts, byteLength, ...result } = writeGlbParts(tile, options);
+  return { glb: Buffer.concat(parts, byteLength), ...result };
+}
+
+/**
+ * Encodes a tile as {@link writeGlb} does, but returns the GLB in pieces (header and JSON, then the binary chunk's
+ * buffer views and the zeros between them) that are mostly views of scratch memory, valid until the next call: a tile
+ * writer writes them to its file as they are, so that no GLB-sized buffer is made per tile.
+ * @throws Error when there are no objects (a developer error: tiles are never empty).
+ */
+export function writeGlbParts(tile: TriangulatedObject[] | SurfaceColumns, options: GlbOptions): GlbParts {
   const columns = Array.isArray(tile) ? surfaceColumnsOf(tile) : tile;
   const objects = columns.objects;
   if (objects.length === 0) throw new Error('writeGlb: a tile needs at least one object');
@@ -236,7 +253,7 @@ export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: G
 
   const tableProperties = encodePropertyTable(objects, options.schema, bufferViews);
 
-  // Lay out the binary chunk, every view 8-byte aligned (the views are copied straight into the GLB by encodeGlb).
+  // Lay out the binary chunk, every view 8-byte aligned (the views become parts of the GLB as they are: glbParts).
   let byteLength = 0;
   const offsets: number[] = [];
   const views = bufferViews.map((view) => {
@@ -286,8 +303,10 @@ export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: G
       },
     },
   };
-  const binary = { parts: bufferViews.map((view) => view.data), offsets, byteLength };
-  return { glb: encodeGlb(gltf, binary), center, vertexCount: totalVertices, triangleCount: totalTriangles };
+  const parts = glbParts(gltf, { parts: bufferViews.map((view) => view.data), offsets, byteLength });
+  let glbLength = 0;
+  for (const part of parts) glbLength += part.byteLength;
+  return { parts, byteLength: glbLength, center, vertexCount: totalVertices, triangleCount: totalTriangles };
 }
 
 /** Widens `box` (minimum x, y, z, then maximum x, y, z) to hold the point (x, y, z). */
@@ -564,27 +583,37 @@ export interface GlbBinary {
   byteLength: number;
 }
 
+/** Zeros between the binary chunk's parts (each part starts 8-byte aligned, so at most 7 are needed). */
+const ZEROS = new Uint8Array(8);
+
 /**
- * Packs a glTF JSON and its binary chunk into a GLB container. The parts are copied once, straight into the GLB
- * (not first into a binary buffer of their own).
+ * A glTF JSON and its binary chunk as the pieces of a GLB container, in order: the GLB header, the JSON chunk and the
+ * binary chunk's header in one buffer, then each part of the binary chunk with the zeros that pad it.
  */
-export function encodeGlb(gltf: Record<string, unknown>, binary: GlbBinary): Buffer {
+export function glbParts(gltf: Record<string, unknown>, binary: GlbBinary): Uint8Array[] {
   const json = JSON.stringify(gltf);
   const jsonByteLength = Buffer.byteLength(json, 'utf8');
   const jsonLength = (jsonByteLength + 3) & ~3;
   const binaryLength = (binary.byteLength + 3) & ~3;
   const total = 12 + 8 + jsonLength + 8 + binaryLength;
-  const glb = Buffer.alloc(total);
-  glb.writeUInt32LE(0x46546c67, 0);
-  glb.writeUInt32LE(2, 4);
-  glb.writeUInt32LE(total, 8);
-  glb.writeUInt32LE(jsonLength, 12);
-  glb.writeUInt32LE(0x4e4f534a, 16);
-  glb.write(json, 20, jsonByteLength, 'utf8');
-  glb.fill(0x20, 20 + jsonByteLength, 20 + jsonLength);
-  const binaryStart = 20 + jsonLength;
-  glb.writeUInt32LE(binaryLength, binaryStart);
-  glb.writeUInt32LE(0x004e4942, binaryStart + 4);
-  binary.parts.forEach((part, index) => glb.set(part, binaryStart + 8 + binary.offsets[index]));
-  return glb;
+  const head = Buffer.alloc(20 + jsonLength + 8);
+  head.writeUInt32LE(0x46546c67, 0);
+  head.writeUInt32LE(2, 4);
+  head.writeUInt32LE(total, 8);
+  head.writeUInt32LE(jsonLength, 12);
+  head.writeUInt32LE(0x4e4f534a, 16);
+  head.write(json, 20, jsonByteLength, 'utf8');
+  head.fill(0x20, 20 + jsonByteLength, 20 + jsonLength);
+  head.writeUInt32LE(binaryLength, 20 + jsonLength);
+  head.writeUInt32LE(0x004e4942, 20 + jsonLength + 4);
+  const parts: Uint8Array[] = [head];
+  let end = 0;
+  binary.parts.forEach((part, index) => {
+    const gap = binary.offsets[index] - end;
+    if (gap > 0) parts.push(ZEROS.subarray(0, gap));
+    parts.push(part);
+    end = binary.offsets[index] + part.byteLength;
+  });
+  if (binaryLength > end) parts.push(ZEROS.subarray(0, binaryLength - end));
+  return parts;
 }

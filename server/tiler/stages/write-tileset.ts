@@ -1,6 +1,6 @@
 // Stage: write every tile's GLB (full geometry in leaves, LOD1-like prisms of the largest objects in parents),
 // the 3D Tiles 1.1 tileset.json, and the id index (persistent id → tile and bounding box) beside it.
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, writevSync } from 'node:fs';
 import path from 'node:path';
 import { GEODETIC_BASIS_SIZE, geodeticBasis, placeOnBasis } from '../crs';
 import type { AttributeValue } from '../model';
@@ -11,7 +11,7 @@ import { diagonalAt, diagonalOf, unionBounds } from './build-quadtree';
 import type { MetadataSchema } from './metadata-schema';
 import { MaterialTable, createSurfaceColumns } from './triangulate';
 import type { GeographicBounds, MaterialSnapshot, ObjectProperties, SurfaceColumns } from './triangulate';
-import { writeGlb } from './write-glb';
+import { writeGlbParts } from './write-glb';
 import { collectGarbage, createCollector } from '../memory';
 
 /** Options of {@link writeTileset}. */
@@ -92,21 +92,41 @@ export class TileWriter {
     const content = task.leaf
       ? this.reader.readTile(task.entries, this.setup.remaps)
       : prismColumnsOf(task.entries, this.materials);
-    const { glb } = writeGlb(content, {
+    // The GLB goes to its file in pieces, most of them views of scratch memory: no GLB-sized buffer per tile.
+    const { parts, byteLength } = writeGlbParts(content, {
       images: this.materials.images,
       loadImage: this.loadImage,
       schema: this.setup.schema,
       materials: this.materials.colors,
       compress: this.setup.compress,
     });
-    writeFileSync(path.join(this.setup.outDirectory, task.uri), glb);
-    this.written += glb.length;
+    writeParts(path.join(this.setup.outDirectory, task.uri), parts, byteLength);
+    this.written += byteLength;
     this.collect(this.written);
-    return glb.length;
+    return byteLength;
   }
 
   close(): void {
     this.reader.close();
+  }
+}
+
+/** Writes `parts` (`byteLength` bytes in all) one after another as the file `file`, replacing it if it exists. */
+export function writeParts(file: string, parts: Uint8Array[], byteLength: number): void {
+  const descriptor = openSync(file, 'w');
+  try {
+    const written = writevSync(descriptor, parts);
+    // A regular file takes everything at once; should a write stop short, the rest follows part by part.
+    if (written < byteLength) {
+      let start = 0;
+      for (const part of parts) {
+        let at = Math.max(written - start, 0);
+        while (at < part.byteLength) at += writeSync(descriptor, part, at);
+        start += part.byteLength;
+      }
+    }
+  } finally {
+    closeSync(descriptor);
   }
 }
 

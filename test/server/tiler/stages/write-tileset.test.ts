@@ -1,9 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { geodeticToEcef } from '../../../../server/tiler/crs';
+import { FeatureStore, SpillReader } from '../../../../server/tiler/stages/feature-store';
 import type { FeatureIndexEntry } from '../../../../server/tiler/stages/feature-store';
+import { SchemaCollector } from '../../../../server/tiler/stages/metadata-schema';
 import { MaterialTable } from '../../../../server/tiler/stages/triangulate';
-import type { GeographicBounds, SurfaceColumns } from '../../../../server/tiler/stages/triangulate';
-import { prismColumnsOf } from '../../../../server/tiler/stages/write-tileset';
+import type {
+  GeographicBounds,
+  SurfaceColumns,
+  TriangulatedObject,
+} from '../../../../server/tiler/stages/triangulate';
+import { writeGlb } from '../../../../server/tiler/stages/write-glb';
+import { TileWriter, prismColumnsOf } from '../../../../server/tiler/stages/write-tileset';
+
+const directory = mkdtempSync(path.join(tmpdir(), 'plaza-write-tileset-test-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 function entry(id: string, bounds: GeographicBounds, parentId?: string): FeatureIndexEntry {
   return {
@@ -101,5 +114,59 @@ describe('write-tileset', () => {
     expectCloseTo(normalOf(columns, 2), [0, -1, 0]);
     // Each kept face's positions follow the previous kept face's.
     expect(columns.positionStarts[2] - columns.positionStarts[1]).toBe(12);
+  });
+
+  it('writes each tile file with the bytes writeGlb returns for the same content, leaf or parent', () => {
+    const materials = new MaterialTable();
+    const wall = materials.intern('wall', undefined);
+    const box = { west: 8, south: 49, east: 8.0001, north: 49.0001, minimumHeight: 100, maximumHeight: 110 };
+    // Three triangles of 3, 5 and 7 vertices' worth of coordinates: buffer views of lengths that are not multiples
+    // of 8, so the GLB has zeros between its parts.
+    const object = (id: string, vertices: number, name: string): TriangulatedObject => ({
+      id,
+      type: 'Building',
+      lod: 2,
+      attributes: { name },
+      surfaces: [
+        {
+          material: wall,
+          positions: Float64Array.from({ length: vertices * 3 }, (_, k) => 4_100_000 + (k % 3) * 600_000 + k),
+          normal: [0, 0, 1],
+          indices: new Uint32Array([0, 1, 2]),
+        },
+      ],
+      bounds: box,
+      vertexCount: vertices,
+      triangleCount: 1,
+    });
+    const objects = [object('a', 3, 'Straße'), object('b', 5, 'x'), object('c', 7, '')];
+    const store = new FeatureStore(path.join(directory, 'tiles.spill'));
+    const entries = objects.map((item) => store.add(item));
+    store.flush();
+    const schema = new SchemaCollector();
+    for (const item of objects) schema.observe(item.attributes);
+    const setup = {
+      outDirectory: directory,
+      materials: materials.snapshot(),
+      remaps: [new Int32Array([0])],
+      schema: schema.build(),
+      compress: true,
+      spillPaths: [store.path],
+    };
+    const writer = new TileWriter(setup);
+    const leafBytes = writer.write({ uri: 'leaf.glb', leaf: true, entries });
+    const parentBytes = writer.write({ uri: 'parent.glb', leaf: false, entries });
+    writer.close();
+    const options = { schema: setup.schema, materials: materials.colors };
+    const reader = new SpillReader([store.path]);
+    const leaf = writeGlb(reader.readTile(entries, setup.remaps), options).glb;
+    reader.close();
+    const parent = writeGlb(prismColumnsOf(entries, materials), options).glb;
+    expect(readFileSync(path.join(directory, 'leaf.glb')).equals(leaf)).toBe(true);
+    expect(readFileSync(path.join(directory, 'parent.glb')).equals(parent)).toBe(true);
+    expect([leafBytes, parentBytes]).toEqual([leaf.length, parent.length]);
+    // The GLB header's total length is the file's.
+    expect(leaf.readUInt32LE(8)).toBe(leaf.length);
+    store.dispose();
   });
 });
