@@ -51,8 +51,8 @@ function bytesOf(array: Uint16Array | Uint32Array | Int32Array | Float32Array | 
 
 /**
  * Memory for one tile's packed arrays, which live only until the GLB is written (or copied): grow-only and reused
- * from tile to tile, so that a tile leaves only its GLB (and JSON) to the collector instead of a few MB of arrays that
- * would make RSS grow between collections.
+ * from tile to tile, so that a tile written in pieces (writeGlbParts) leaves little more than its JSON to the
+ * collector instead of a few MB of arrays that would make RSS grow between collections.
  */
 class ScratchArena {
   private buffer = new ArrayBuffer(0);
