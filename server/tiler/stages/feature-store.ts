@@ -27,7 +27,9 @@ export interface FeatureIndexEntry {
   line?: number;
 }
 
-const FLUSH_BYTES = 4 << 20;
+// 256 KB: large enough that writes cost little per byte, small enough that small inputs do not pay for a big buffer
+// (4 MB had every conversion hold 4 MB more for its whole run, tile writing included).
+const FLUSH_BYTES = 256 << 10;
 
 function align8(value: number): number {
   return (value + 7) & ~7;
@@ -156,6 +158,10 @@ export class FeatureStore {
 /** Reads objects from the spill files of several stores (by `entry.store`), e.g. in a tile-writing worker. */
 export class SpillReader {
   private readonly descriptors: number[];
+  /** readTile's buffer, grow-only: a tile's bytes live only until its GLB is written (see readTile). */
+  private tileBuffer = new Uint8Array(0);
+  /** readTile's per-surface columns, grow-only too (so they may be longer than a tile's surfaces). */
+  private tileColumns?: SurfaceColumns;
 
   constructor(private readonly paths: string[]) {
     this.descriptors = paths.map((file) => openSync(file, 'r'));
@@ -163,7 +169,7 @@ export class SpillReader {
 
   /** Reads several objects (decoded as objects with their surfaces; see {@link readTile} for the cheaper columns). */
   readAll(entries: FeatureIndexEntry[]): TriangulatedObject[] {
-    const buffer = this.readBytes(entries);
+    const buffer = this.readBytes(entries, new Uint8Array(byteLengthOf(entries)));
     let at = 0;
     return entries.map((entry) => {
       // Entries are multiples of 8 bytes long, so every object starts aligned for its typed-array views.
@@ -175,12 +181,20 @@ export class SpillReader {
 
   /**
    * Reads the objects of a tile as surface columns over the bytes read: no object or typed array per surface, so a
-   * tile's geometry is never materialised as JS objects before it is packed into a GLB.
+   * tile's geometry is never materialised as JS objects before it is packed into a GLB. The bytes are read into a
+   * buffer that the next call reuses (one buffer for every tile rather than a few MB of garbage per tile), and so are
+   * the per-surface columns: what is returned is valid only until the next call, and its per-surface arrays may be
+   * longer than `surfaceCount`.
    * @param remaps per store, the store's material index → the one the columns get (default: kept as stored).
    */
   readTile(entries: FeatureIndexEntry[], remaps?: Int32Array[]): SurfaceColumns {
-    const buffer = this.readBytes(entries);
+    const total = byteLengthOf(entries);
+    if (this.tileBuffer.length < total)
+      this.tileBuffer = new Uint8Array(Math.max(total, this.tileBuffer.length * 2));
+    const buffer = this.readBytes(entries, this.tileBuffer.subarray(0, total));
     const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    // One Buffer over the tile's bytes for every object's JSON header (not one per object).
+    const text = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     let surfaceCount = 0;
     let at = 0;
     for (const entry of entries) {
@@ -188,17 +202,21 @@ export class SpillReader {
       at += entry.length;
     }
     // The buffer starts 8-byte aligned and so does every object in it: whole-buffer views serve every surface.
-    const columns = createSurfaceColumns([], surfaceCount, {
+    const data = {
       positions: new Float64Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 8),
       indices: new Uint32Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 4),
       uvs: new Float32Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 4),
-    });
+    };
+    const capacity = this.tileColumns?.features.length ?? 0;
+    if (!this.tileColumns || capacity < surfaceCount)
+      this.tileColumns = createSurfaceColumns([], Math.max(surfaceCount, capacity * 2), data);
+    const columns: SurfaceColumns = { ...this.tileColumns, ...data, objects: [], surfaceCount };
     let surface = 0;
     at = 0;
     for (let feature = 0; feature < entries.length; feature++) {
       const entry = entries[feature];
       const remap = remaps?.[entry.store];
-      const { properties, count } = decodeHeader(buffer, at, entry);
+      const { properties, count } = decodeHeader(text, view, at, entry);
       columns.objects.push(properties);
       let cursor = at + surfacesStart(view, at);
       for (let index = 0; index < count; index++) {
@@ -225,14 +243,11 @@ export class SpillReader {
   }
 
   /**
-   * Reads the bytes of several objects into one buffer (one allocation per tile rather than one per object), with one
-   * read per run of entries that follow each other in the same spill file (objects of a tile were often spilled one
-   * after another).
+   * Reads the bytes of several objects into `buffer` (of their total length; one buffer per tile rather than one per
+   * object), with one read per run of entries that follow each other in the same spill file (objects of a tile were
+   * often spilled one after another).
    */
-  private readBytes(entries: FeatureIndexEntry[]): Uint8Array {
-    let total = 0;
-    for (const entry of entries) total += entry.length;
-    const buffer = new Uint8Array(total);
+  private readBytes(entries: FeatureIndexEntry[], buffer: Uint8Array): Uint8Array {
     let at = 0;
     for (let first = 0; first < entries.length;) {
       const start = entries[first];
@@ -260,6 +275,13 @@ export class SpillReader {
   }
 }
 
+/** The bytes that `entries` take in their spill files. */
+function byteLengthOf(entries: FeatureIndexEntry[]): number {
+  let total = 0;
+  for (const entry of entries) total += entry.length;
+  return total;
+}
+
 function readEntryBytes(descriptor: number, file: string, entry: FeatureIndexEntry): Uint8Array {
   return readInto(descriptor, file, entry.offset, new Uint8Array(entry.length));
 }
@@ -278,20 +300,24 @@ function readInto(descriptor: number, file: string, offset: number, bytes: Uint8
 /** Bytes before each surface's arrays: material, vertex count, index count, normal (3 × float32), textured flag. */
 const SURFACE_HEADER_BYTES = 32;
 
-/** The object at `at` of `bytes`: its properties (JSON header and index entry) and how many surfaces follow. */
+/**
+ * The object at `at` of `bytes` (`view` over the same bytes): its properties (JSON header and index entry) and how many
+ * surfaces follow.
+ */
 function decodeHeader(
-  bytes: Uint8Array,
+  bytes: Buffer,
+  view: DataView,
   at: number,
   entry: FeatureIndexEntry,
 ): { properties: ObjectProperties; count: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
-  const headerLength = view.getUint32(0, true);
-  const [lod, attributes] = JSON.parse(
-    Buffer.from(bytes.buffer, bytes.byteOffset + at + 8, headerLength).toString('utf8'),
-  ) as [number, Record<string, AttributeValue>];
+  const headerLength = view.getUint32(at, true);
+  const [lod, attributes] = JSON.parse(bytes.toString('utf8', at + 8, at + 8 + headerLength)) as [
+    number,
+    Record<string, AttributeValue>,
+  ];
   const properties: ObjectProperties = { id: entry.id, type: entry.type, lod, attributes };
   if (entry.parentId !== undefined) properties.parentId = entry.parentId;
-  return { properties, count: view.getUint32(4, true) };
+  return { properties, count: view.getUint32(at + 4, true) };
 }
 
 /** Where the first surface of the object at `at` starts, relative to it (after its 8-aligned JSON header). */
@@ -315,7 +341,12 @@ function readSurfaceHeader(
 function decodeObject(bytes: Uint8Array, entry: FeatureIndexEntry): TriangulatedObject {
   const base = bytes.byteOffset;
   const view = new DataView(bytes.buffer, base, bytes.byteLength);
-  const { properties, count } = decodeHeader(bytes, 0, entry);
+  const { properties, count } = decodeHeader(
+    Buffer.from(bytes.buffer, base, bytes.byteLength),
+    view,
+    0,
+    entry,
+  );
   let cursor = surfacesStart(view, 0);
   const surfaces: TriangulatedSurface[] = [];
   for (let index = 0; index < count; index++) {
@@ -369,7 +400,7 @@ export interface FeatureIndexData {
   lines: Int32Array;
   ids: string[];
   parentIds: Array<string | undefined>;
-  typeOf: number[];
+  typeOf: Uint16Array;
   types: string[];
 }
 
@@ -396,7 +427,8 @@ export class FeatureIndex implements FeatureList {
   private lines: Int32Array = new Int32Array(0);
   private ids: string[] = [];
   private parentIds: Array<string | undefined> = [];
-  private typeOf: number[] = [];
+  /** Per object, its type's number in `types` (2 bytes rather than an 8-byte array element). */
+  private typeOf: Uint16Array = new Uint16Array(0);
   private types: string[] = [];
   private readonly typeNumbers = new Map<string, number>();
 
@@ -413,7 +445,7 @@ export class FeatureIndex implements FeatureList {
       lines: this.lines.slice(0, n),
       ids: this.ids,
       parentIds: this.parentIds,
-      typeOf: this.typeOf,
+      typeOf: this.typeOf.slice(0, n),
       types: this.types,
     };
   }
@@ -453,13 +485,22 @@ export class FeatureIndex implements FeatureList {
     this.lengths = grown(this.lengths, 1);
     this.stores = grown(this.stores, 1);
     this.lines = grown(this.lines, 1);
+    this.typeOf = grown(this.typeOf, 1);
   }
 
   push(entry: FeatureIndexEntry): void {
     if (this.length === this.capacity) this.grow();
     const index = this.length++;
+    // Field by field rather than `set([...])`: no array literal per object.
     const { west, south, east, north, minimumHeight, maximumHeight } = entry.bounds;
-    this.bounds.set([west, south, east, north, minimumHeight, maximumHeight], index * 6);
+    const bounds = this.bounds;
+    const at = index * 6;
+    bounds[at] = west;
+    bounds[at + 1] = south;
+    bounds[at + 2] = east;
+    bounds[at + 3] = north;
+    bounds[at + 4] = minimumHeight;
+    bounds[at + 5] = maximumHeight;
     this.counts[index * 2] = entry.vertexCount;
     this.counts[index * 2 + 1] = entry.triangleCount;
     this.offsets[index] = entry.offset;
@@ -468,7 +509,7 @@ export class FeatureIndex implements FeatureList {
     this.lines[index] = entry.line ?? -1;
     this.ids.push(entry.id);
     this.parentIds.push(entry.parentId);
-    this.typeOf.push(this.typeNumber(entry.type));
+    this.typeOf[index] = this.typeNumber(entry.type);
   }
 
   /** The number of type `name`, added to the types if new. */
@@ -476,6 +517,7 @@ export class FeatureIndex implements FeatureList {
     let type = this.typeNumbers.get(name);
     if (type === undefined) {
       type = this.types.length;
+      if (type > 0xffff) throw new Error(`FeatureIndex: more than 65,536 object types (at ${name})`);
       this.types.push(name);
       this.typeNumbers.set(name, type);
     }
@@ -500,7 +542,7 @@ export class FeatureIndex implements FeatureList {
     this.lines[to] = line ?? -1;
     this.ids.push(source.ids[index]);
     this.parentIds.push(source.parentIds[index]);
-    this.typeOf.push(this.typeNumber(source.typeAt(index)));
+    this.typeOf[to] = this.typeNumber(source.typeAt(index));
   }
 
   // Read access by field, for passes over every object (quadtree, tile plans, id index) that would otherwise create an

@@ -259,11 +259,14 @@ const MINIMUM_THINNESS = 1e-6;
 
 let planeScratch = new Float64Array(1024);
 
-/** A view of `length` values of the shared scratch array, grown when needed; valid until the next call. */
+/**
+ * The shared scratch array, grown to hold at least `length` values; valid until the next call. The array itself, not
+ * a view of `length` values: a view is an object per polygon, and only earcut needs one (it reads the length).
+ */
 function planeCoordinates(length: number): Float64Array {
   if (planeScratch.length < length)
     planeScratch = new Float64Array(Math.max(length, planeScratch.length * 2));
-  return planeScratch.subarray(0, length);
+  return planeScratch;
 }
 
 /**
@@ -552,7 +555,7 @@ export function triangulatePolygon(
   }
   let total = 0;
   for (const ring of kept) total += ring.length / 3;
-  // The plane coordinates live only during this call: a view of a shared scratch array (see planeScratch).
+  // The plane coordinates live only during this call, in the shared scratch array (see planeCoordinates).
   const flat = planeCoordinates(total * 2);
   // A single ring (most polygons) is used as it is; rings with holes are concatenated.
   const single = kept.length === 1;
@@ -591,7 +594,7 @@ export function triangulatePolygon(
   const triangles =
     holes.length === 0 && total <= 4 && isConvex(flat, total)
       ? FAN[total]
-      : earcut(flat, holes.length > 0 ? holes : undefined, 2);
+      : earcut(flat.subarray(0, total * 2), holes.length > 0 ? holes : undefined, 2);
   if (triangles.length === 0) {
     onProblem('polygon could not be triangulated (self-intersecting or degenerate)');
     return undefined;

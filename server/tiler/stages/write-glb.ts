@@ -44,6 +44,45 @@ function pad8(length: number): number {
   return (length + 7) & ~7;
 }
 
+/** A typed array's own bytes (not the whole buffer it may be a view of). */
+function bytesOf(array: Uint16Array | Uint32Array | Int32Array | Float32Array | Float64Array): Uint8Array {
+  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/**
+ * Memory for one tile's packed arrays, which live only until the GLB is written (or copied): grow-only and reused
+ * from tile to tile, so that a tile written in pieces (writeGlbParts) leaves little more than its JSON to the
+ * collector instead of a few MB of arrays that would make RSS grow between collections.
+ */
+class ScratchArena {
+  private buffer = new ArrayBuffer(0);
+  private used = 0;
+
+  /** Starts a tile: arrays taken before may be overwritten from now on. */
+  reset(): void {
+    this.used = 0;
+  }
+
+  /** A zeroed array of `length` elements, 8-byte aligned, valid until the next reset. */
+  take<T extends Uint16Array | Uint32Array | Int32Array | Float32Array | Float64Array>(
+    type: { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number },
+    length: number,
+  ): T {
+    const bytes = pad8(length * type.BYTES_PER_ELEMENT);
+    if (this.used + bytes > this.buffer.byteLength) {
+      // Arrays taken before stay valid over the old buffer; the next tile starts in the larger one.
+      this.buffer = new ArrayBuffer(Math.max(bytes, this.buffer.byteLength * 2, 1 << 20));
+      this.used = 0;
+    }
+    new Uint8Array(this.buffer, this.used, bytes).fill(0);
+    const array = new type(this.buffer, this.used, length);
+    this.used += bytes;
+    return array;
+  }
+}
+
+const scratch = new ScratchArena();
+
 const unitNormal = new Float32Array(3);
 
 /**
@@ -61,15 +100,33 @@ function unitNormalYUp(normals: Float64Array, at: number): Float32Array {
   return unitNormal;
 }
 
+/** A tile's GLB as consecutive pieces, to be written one after another (see {@link writeGlbParts}). */
+export interface GlbParts extends Omit<GlbResult, 'glb'> {
+  parts: Uint8Array[];
+  byteLength: number;
+}
+
 /**
  * Encodes the objects of one tile, given as objects or as surface columns (e.g. from SpillReader.readTile, which
  * makes no object per surface). Feature id i is object i; the property table has one row per object.
  * @throws Error when there are no objects (a developer error: tiles are never empty).
  */
 export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: GlbOptions): GlbResult {
+  const { parts, byteLength, ...result } = writeGlbParts(tile, options);
+  return { glb: Buffer.concat(parts, byteLength), ...result };
+}
+
+/**
+ * Encodes a tile as {@link writeGlb} does, but returns the GLB in pieces (header and JSON, then the binary chunk's
+ * buffer views and the zeros between them) that are mostly views of scratch memory, valid until the next call: a tile
+ * writer writes them to its file as they are, so that no GLB-sized buffer is made per tile.
+ * @throws Error when there are no objects (a developer error: tiles are never empty).
+ */
+export function writeGlbParts(tile: TriangulatedObject[] | SurfaceColumns, options: GlbOptions): GlbParts {
   const columns = Array.isArray(tile) ? surfaceColumnsOf(tile) : tile;
   const objects = columns.objects;
   if (objects.length === 0) throw new Error('writeGlb: a tile needs at least one object');
+  scratch.reset();
   const compress = options.compress ?? true;
   // Centre: middle of the ECEF bounding box, in float64.
   const { minimum, maximum } = boundsOf(columns);
@@ -121,15 +178,12 @@ export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: G
           ? { data: positions, byteStride: 8, target: ARRAY_BUFFER }
           : { data: positions, target: ARRAY_BUFFER },
       ) - 1;
-    const normalView = bufferViews.push({ data: new Uint8Array(normals.buffer), target: ARRAY_BUFFER }) - 1;
-    const featureView =
-      bufferViews.push({ data: new Uint8Array(featureIds.buffer), target: ARRAY_BUFFER }) - 1;
-    const indexView =
-      bufferViews.push({ data: new Uint8Array(indices.buffer), target: ELEMENT_ARRAY_BUFFER }) - 1;
+    const normalView = bufferViews.push({ data: bytesOf(normals), target: ARRAY_BUFFER }) - 1;
+    const featureView = bufferViews.push({ data: bytesOf(featureIds), target: ARRAY_BUFFER }) - 1;
+    const indexView = bufferViews.push({ data: bytesOf(indices), target: ELEMENT_ARRAY_BUFFER }) - 1;
     let texcoordAccessor: number | undefined;
     if (texcoords) {
-      const texcoordView =
-        bufferViews.push({ data: new Uint8Array(texcoords.buffer), target: ARRAY_BUFFER }) - 1;
+      const texcoordView = bufferViews.push({ data: bytesOf(texcoords), target: ARRAY_BUFFER }) - 1;
       texcoordAccessor =
         accessors.push({ bufferView: texcoordView, componentType: FLOAT, count: vertexCount, type: 'VEC2' }) -
         1;
@@ -199,9 +253,11 @@ export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: G
 
   const tableProperties = encodePropertyTable(objects, options.schema, bufferViews);
 
-  // Lay out the binary chunk, every view 8-byte aligned.
+  // Lay out the binary chunk, every view 8-byte aligned (the views become parts of the GLB as they are: glbParts).
   let byteLength = 0;
+  const offsets: number[] = [];
   const views = bufferViews.map((view) => {
+    offsets.push(byteLength);
     const json: Record<string, unknown> = {
       buffer: 0,
       byteOffset: byteLength,
@@ -212,8 +268,6 @@ export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: G
     byteLength = pad8(byteLength + view.data.byteLength);
     return json;
   });
-  const binary = new Uint8Array(byteLength);
-  bufferViews.forEach((view, index) => binary.set(view.data, views[index].byteOffset as number));
 
   const node: Record<string, unknown> = { mesh: 0 };
   const centerYUp = [center[0], center[2], -center[1]];
@@ -249,7 +303,10 @@ export function writeGlb(tile: TriangulatedObject[] | SurfaceColumns, options: G
       },
     },
   };
-  return { glb: encodeGlb(gltf, binary), center, vertexCount: totalVertices, triangleCount: totalTriangles };
+  const parts = glbParts(gltf, { parts: bufferViews.map((view) => view.data), offsets, byteLength });
+  let glbLength = 0;
+  for (const part of parts) glbLength += part.byteLength;
+  return { parts, byteLength: glbLength, center, vertexCount: totalVertices, triangleCount: totalTriangles };
 }
 
 /** Widens `box` (minimum x, y, z, then maximum x, y, z) to hold the point (x, y, z). */
@@ -338,12 +395,13 @@ function packPrimitive(
   textured: boolean,
 ): PackedPrimitive {
   const { vertexCount, indexCount, surfaces } = group;
-  const quantized = compress ? new Uint16Array(vertexCount * 4) : undefined;
-  const floats = compress ? undefined : new Float32Array(vertexCount * 3);
-  const normals = new Float32Array(vertexCount * 3);
-  const featureIds = new Float32Array(vertexCount);
-  const indices = vertexCount > 65535 ? new Uint32Array(indexCount) : new Uint16Array(indexCount);
-  const texcoords = textured ? new Float32Array(vertexCount * 2) : undefined;
+  const quantized = compress ? scratch.take(Uint16Array, vertexCount * 4) : undefined;
+  const floats = compress ? undefined : scratch.take(Float32Array, vertexCount * 3);
+  const normals = scratch.take(Float32Array, vertexCount * 3);
+  const featureIds = scratch.take(Float32Array, vertexCount);
+  const indices =
+    vertexCount > 65535 ? scratch.take(Uint32Array, indexCount) : scratch.take(Uint16Array, indexCount);
+  const texcoords = textured ? scratch.take(Float32Array, vertexCount * 2) : undefined;
   const box = emptyBox();
   const sourceIndices = columns.indices;
   let vertexCursor = 0;
@@ -375,7 +433,7 @@ function packPrimitive(
     vertexCursor += count;
   }
   return {
-    positions: new Uint8Array(quantized ? quantized.buffer : floats!.buffer),
+    positions: bytesOf(quantized ?? floats!),
     positionMinimum: [box[0], box[1], box[2]],
     positionMaximum: [box[3], box[4], box[5]],
     normals,
@@ -463,7 +521,7 @@ function encodePropertyTable(
       if (!present) continue;
       const { joined, offsets } = encodeStrings(strings, encoder);
       const valuesView = bufferViews.push({ data: joined }) - 1;
-      const offsetsView = bufferViews.push({ data: new Uint8Array(offsets.buffer) }) - 1;
+      const offsetsView = bufferViews.push({ data: bytesOf(offsets) }) - 1;
       tableProperties[property.identifier] = {
         values: valuesView,
         stringOffsets: offsetsView,
@@ -471,7 +529,8 @@ function encodePropertyTable(
       };
       continue;
     }
-    const column = property.type === 'INT32' ? new Int32Array(count) : new Float64Array(count);
+    const column =
+      property.type === 'INT32' ? scratch.take(Int32Array, count) : scratch.take(Float64Array, count);
     for (let row = 0; row < count; row++) {
       const value = propertyValue(property, objects[row]);
       if (value !== undefined) present = true;
@@ -481,7 +540,7 @@ function encodePropertyTable(
     }
     if (present)
       tableProperties[property.identifier] = {
-        values: bufferViews.push({ data: new Uint8Array(column.buffer) }) - 1,
+        values: bufferViews.push({ data: bytesOf(column) }) - 1,
       };
   }
   return tableProperties;
@@ -517,23 +576,44 @@ function encodeStrings(
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
 
-/** Packs a glTF JSON and its binary buffer into a GLB container. */
-export function encodeGlb(gltf: Record<string, unknown>, binary: Uint8Array): Buffer {
-  const jsonBytes = Buffer.from(JSON.stringify(gltf), 'utf8');
-  const jsonLength = (jsonBytes.length + 3) & ~3;
+/** A GLB's binary chunk in parts: part i at byte `offsets[i]`, zeros between parts, `byteLength` bytes in all. */
+export interface GlbBinary {
+  parts: Uint8Array[];
+  offsets: number[];
+  byteLength: number;
+}
+
+/** Zeros between the binary chunk's parts (each part starts 8-byte aligned, so at most 7 are needed). */
+const ZEROS = new Uint8Array(8);
+
+/**
+ * A glTF JSON and its binary chunk as the pieces of a GLB container, in order: the GLB header, the JSON chunk and the
+ * binary chunk's header in one buffer, then each part of the binary chunk with the zeros that pad it.
+ */
+export function glbParts(gltf: Record<string, unknown>, binary: GlbBinary): Uint8Array[] {
+  const json = JSON.stringify(gltf);
+  const jsonByteLength = Buffer.byteLength(json, 'utf8');
+  const jsonLength = (jsonByteLength + 3) & ~3;
   const binaryLength = (binary.byteLength + 3) & ~3;
   const total = 12 + 8 + jsonLength + 8 + binaryLength;
-  const glb = Buffer.alloc(total);
-  glb.writeUInt32LE(0x46546c67, 0);
-  glb.writeUInt32LE(2, 4);
-  glb.writeUInt32LE(total, 8);
-  glb.writeUInt32LE(jsonLength, 12);
-  glb.writeUInt32LE(0x4e4f534a, 16);
-  jsonBytes.copy(glb, 20);
-  glb.fill(0x20, 20 + jsonBytes.length, 20 + jsonLength);
-  const binaryStart = 20 + jsonLength;
-  glb.writeUInt32LE(binaryLength, binaryStart);
-  glb.writeUInt32LE(0x004e4942, binaryStart + 4);
-  Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).copy(glb, binaryStart + 8);
-  return glb;
+  const head = Buffer.alloc(20 + jsonLength + 8);
+  head.writeUInt32LE(0x46546c67, 0);
+  head.writeUInt32LE(2, 4);
+  head.writeUInt32LE(total, 8);
+  head.writeUInt32LE(jsonLength, 12);
+  head.writeUInt32LE(0x4e4f534a, 16);
+  head.write(json, 20, jsonByteLength, 'utf8');
+  head.fill(0x20, 20 + jsonByteLength, 20 + jsonLength);
+  head.writeUInt32LE(binaryLength, 20 + jsonLength);
+  head.writeUInt32LE(0x004e4942, 20 + jsonLength + 4);
+  const parts: Uint8Array[] = [head];
+  let end = 0;
+  binary.parts.forEach((part, index) => {
+    const gap = binary.offsets[index] - end;
+    if (gap > 0) parts.push(ZEROS.subarray(0, gap));
+    parts.push(part);
+    end = binary.offsets[index] + part.byteLength;
+  });
+  if (binaryLength > end) parts.push(ZEROS.subarray(0, binaryLength - end));
+  return parts;
 }

@@ -86,4 +86,23 @@ describe('FeatureIndex', () => {
     index.reserve(1);
     expect(index.toData().ids).toEqual(['F0', 'F1', 'F2', 'F3', 'F4']);
   });
+
+  it('returns the type of each object after toData and fromData when the index grew past its first capacity', () => {
+    const types = ['Building', 'BuildingPart', 'Bridge'];
+    const index = new FeatureIndex();
+    // 1 500 objects: more than the first allocation of 1 024, so the types are copied once while growing.
+    for (let number = 0; number < 1_500; number++) index.push(entry(`F${number}`, types[number % 3], number));
+    const data = index.toData();
+    expect(data.types).toEqual(types);
+    expect(data.typeOf.length).toBe(1_500);
+    const copy = FeatureIndex.fromData(data);
+    expect([0, 1, 2, 1_023, 1_024, 1_499].map((number) => copy.typeAt(number))).toEqual([
+      'Building',
+      'BuildingPart',
+      'Bridge',
+      'Building',
+      'BuildingPart',
+      'Bridge',
+    ]);
+  });
 });

@@ -55,7 +55,7 @@ describe('FeatureStore', () => {
     store.dispose();
   });
 
-  it('keeps the parent id and reads back an object larger than the 4 MB write buffer', () => {
+  it('keeps the parent id and reads back an object larger than the write buffer', () => {
     const store = new FeatureStore(path.join(directory, 'large.bin'));
     const small = { ...square('part-1', { kind: 'part' }), parentId: 'building-1' };
     // 200 000 vertices × 24 bytes = 4.8 MB of positions alone.
@@ -70,6 +70,29 @@ describe('FeatureStore', () => {
     expect(read.surfaces[0].indices[read.surfaces[0].indices.length - 1]).toBe(199_999);
     expect(store.read(third).id).toBe('part-1');
     expect(third.offset).toBe(second.offset + second.length);
+    store.dispose();
+  });
+
+  it('returns every object as added when the objects fill the write buffer several times over', () => {
+    const store = new FeatureStore(path.join(directory, 'many.bin'));
+    // 40 objects of 1 000 to 1 039 vertices, about 36 KB each: the write buffer fills and is flushed at a different
+    // point of an object each time.
+    const objects = Array.from({ length: 40 }, (_, index) =>
+      square(`object-${index}`, { number: index }, 1_000 + index),
+    );
+    const entries = objects.map((object) => store.add(object));
+    entries.forEach((entry, index) => {
+      if (index > 0) expect(entry.offset).toBe(entries[index - 1].offset + entries[index - 1].length);
+      const read = store.read(entry);
+      expect(read.id).toBe(`object-${index}`);
+      expect(read.attributes).toEqual({ number: index });
+      const positions = read.surfaces[0].positions;
+      expect(positions.length).toBe((1_000 + index) * 3);
+      // square(): vertex coordinates 4 000 000 + k × 0.5.
+      expect(positions[0]).toBe(4_000_000);
+      expect(positions[positions.length - 1]).toBe(4_000_000 + (positions.length - 1) * 0.5);
+      expect(read.surfaces[0].indices.at(-1)).toBe(1_000 + index - 1);
+    });
     store.dispose();
   });
 });
@@ -174,6 +197,34 @@ describe('SpillReader', () => {
     ]);
     reader.close();
     for (const store of stores) store.dispose();
+  });
+
+  it('returns the columns of each tile when tiles of different sizes are read one after another', () => {
+    const store = new FeatureStore(path.join(directory, 'tiles.bin'));
+    const large = [0, 1, 2].map((index) => store.add(square(`large-${index}`, { index }, 2_000)));
+    const small = store.add(square('small', { index: 9 }, 5));
+    store.flush();
+    const reader = new SpillReader([store.path]);
+    const lastPositionOf = (columns: ReturnType<SpillReader['readTile']>, surface: number) =>
+      columns.positions[columns.positionStarts[surface] + columns.vertexCounts[surface] * 3 - 1];
+    // Large, then small (read into the start of the same buffer), then large and small again in one tile.
+    expect(lastPositionOf(reader.readTile(large), 2)).toBe(4_000_000 + 5_999 * 0.5);
+    const smallTile = reader.readTile([small]);
+    expect(smallTile.objects.map((object) => object.id)).toEqual(['small']);
+    const start = smallTile.positionStarts[0];
+    expect(Array.from(smallTile.positions.subarray(start, start + 15))).toEqual(
+      Array.from({ length: 15 }, (_, k) => 4_000_000 + k * 0.5),
+    );
+    expect(smallTile.indices[smallTile.indexStarts[0] + 8]).toBe(4);
+    const mixed = reader.readTile([small, ...large]);
+    expect(mixed.objects.map((object) => object.attributes.index)).toEqual([9, 0, 1, 2]);
+    expect(mixed.surfaceCount).toBe(4);
+    expect(Array.from(mixed.vertexCounts.subarray(0, 4))).toEqual([5, 2_000, 2_000, 2_000]);
+    expect(Array.from(mixed.features.subarray(0, 4))).toEqual([0, 1, 2, 3]);
+    expect(lastPositionOf(mixed, 0)).toBe(4_000_000 + 14 * 0.5);
+    expect(lastPositionOf(mixed, 3)).toBe(4_000_000 + 5_999 * 0.5);
+    reader.close();
+    store.dispose();
   });
 
   it('returns the same GLB from readTile as from readAll with the materials remapped', () => {

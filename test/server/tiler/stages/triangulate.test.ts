@@ -89,10 +89,25 @@ describe('triangulatePolygon', () => {
       [3, 3, 0],
       [0, 3, 0],
     ]);
+    // An L of area 6: concave, so earcut triangulates it (the square is a fan) from the plane coordinates of its own
+    // six vertices only, not from what a larger polygon left in the scratch array.
+    const concave = ring([
+      [0, 0, 0],
+      [4, 0, 0],
+      [4, 1, 0],
+      [1, 1, 0],
+      [1, 3, 0],
+      [0, 3, 0],
+    ]);
     const noProblem = (message: string) => expect.fail(message);
     const first = triangulatePolygon([square], noProblem)!;
+    const concaveFirst = triangulatePolygon([concave], noProblem)!;
     const large = triangulatePolygon([star, hole], noProblem)!;
     const second = triangulatePolygon([square], noProblem)!;
+    const concaveSecond = triangulatePolygon([concave], noProblem)!;
+    expect(concaveSecond.indices.length / 3).toBe(4);
+    expect(triangleArea(concaveSecond.positions, concaveSecond.indices)).toBeCloseTo(6, 1);
+    expect(concaveSecond.indices).toEqual(concaveFirst.indices);
     const largeAgain = triangulatePolygon([star, hole], noProblem)!;
     // n + 2h - 2 triangles for n vertices and h holes (Euler), 2 for a quad.
     expect(large.indices.length / 3).toBe(704 + 2 - 2);

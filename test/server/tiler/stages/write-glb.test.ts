@@ -3,6 +3,7 @@ import { SchemaCollector } from '../../../../server/tiler/stages/metadata-schema
 import type { TriangulatedObject } from '../../../../server/tiler/stages/triangulate';
 import { writeGlb } from '../../../../server/tiler/stages/write-glb';
 import { decodePrimitives, parseGlb, readPropertyTable } from '../helpers/decode-glb';
+import type { Rgba } from '../../../../server/tiler/model';
 
 /** A 10 m × 10 m horizontal square at ECEF (x0, y0, z0) + (0..10, 0..10, 0), normal given unnormalised. */
 function square(
@@ -151,5 +152,46 @@ describe('writeGlb', () => {
     expect(rows.map((row) => row.lod)).toEqual([2, 2, 2]);
     // No object has a parent: the column is left out.
     expect(rows[0]).not.toHaveProperty('parentId');
+  });
+
+  it('returns the same bytes for a tile whether it is written first or after larger and smaller tiles', () => {
+    // Tiles' packed arrays share scratch memory that grows; stale bytes of an earlier tile must never show.
+    const grid = (count: number, material: (index: number) => number) =>
+      Array.from({ length: count }, (_, index) => {
+        const object = square(`g-${index}`, { storeys: index % 7 }, 4_000_000 + index * 20, [0, 0, 1]);
+        object.surfaces[0].material = material(index);
+        return object;
+      });
+    const options = {
+      schema: new SchemaCollector().build(),
+      materials: [
+        [0.5, 0.5, 0.5, 1],
+        [1, 0, 0, 1],
+        [0, 0, 1, 1],
+      ] satisfies Rgba[],
+    };
+    const small = grid(3, () => 0);
+    const first = writeGlb(small, options).glb;
+    // 60 000 squares × 4 vertices in three materials: the scratch memory grows while this tile is packed.
+    const large = writeGlb(
+      grid(60_000, (index) => index % 3),
+      options,
+    );
+    const again = writeGlb(small, options).glb;
+    expect(again.equals(first)).toBe(true);
+    const gltf = parseGlb(large.glb);
+    const primitives = decodePrimitives(gltf);
+    expect(primitives.map((primitive) => primitive.featureIds.length)).toEqual([80_000, 80_000, 80_000]);
+    // Material 2 holds objects 2, 5, 8, …: its last vertex belongs to object 59 999.
+    expect(primitives[2].featureIds[79_999]).toBe(59_999);
+    expect(Array.from(primitives[1].indices.subarray(0, 12))).toEqual([0, 1, 2, 0, 2, 3, 4, 5, 6, 4, 6, 7]);
+    // Quantized positions are padded to 4 uint16 per vertex: every fourth value must be 0.
+    const view =
+      gltf.json.bufferViews[
+        gltf.json.accessors[gltf.json.meshes[0].primitives[0].attributes.POSITION].bufferView
+      ];
+    const start = view.byteOffset ?? 0;
+    const padded = new Uint16Array(gltf.binary.slice(start, start + view.byteLength).buffer);
+    expect(padded.filter((_, index) => index % 4 === 3).some((value) => value !== 0)).toBe(false);
   });
 });
