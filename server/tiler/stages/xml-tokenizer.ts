@@ -152,6 +152,17 @@ interface NameEntry {
   /** The name's hash key, and the next entry in its slot of the name table. */
   key: number;
   next: NameEntry | undefined;
+  /**
+   * For a tag name: the name of the last start tag seen as this element's child. CityGML repeats the same child
+   * sequence (surfaceMember, Polygon, exterior, LinearRing, posList), so the next child's bytes are compared with it
+   * first, which spares hashing and looking up the name (see startTag()).
+   */
+  child: NameEntry | undefined;
+  /**
+   * The attribute name that came first in this tag last time (for a tag name), or that followed this one (for an
+   * attribute name): compared first, as child is.
+   */
+  attribute: NameEntry | undefined;
 }
 
 /** Slots of a name table (a power of two); the tables hold at most MAX_NAMES names. */
@@ -299,6 +310,8 @@ export class XmlTokenizer {
   private readonly tagNames = newNameTable();
   private readonly attributeNames = newNameTable();
   private nameCount = 0;
+  /** The root element's name once seen (its prediction, as NameEntry.child is for children). */
+  private root: NameEntry | undefined;
   private rootSeen = false;
   private started = false;
   private closed = false;
@@ -634,6 +647,8 @@ export class XmlTokenizer {
       role: -1,
       key,
       next: table[slot],
+      child: undefined,
+      attribute: undefined,
     };
     if (this.nameCount < MAX_NAMES) {
       table[slot] = entry;
@@ -645,27 +660,46 @@ export class XmlTokenizer {
   /** A start tag (or empty-element tag) at `index`; returns the index after it, or -1 when incomplete. */
   private startTag(buffer: Buffer, index: number): number {
     const length = buffer.length;
-    if (!isNameStart(buffer[index + 1]))
-      this.fail('disallowed character at the start of a tag name', index + 1);
+    const stack = this.stack;
+    const parent = stack.length > 0 ? stack[stack.length - 1] : undefined;
+    let entry = parent !== undefined ? parent.child : this.root;
     let cursor = index + 1;
-    let colon = -1;
-    let hash = 0;
-    for (; cursor < length; cursor++) {
-      const code = buffer[cursor];
-      // One table lookup instead of eight comparisons for the (common) ordinary name byte.
-      const kind = TAG_NAME_BYTES[code];
-      if (kind !== NAME_BYTE) {
-        if (kind === NAME_END) break;
-        if (kind === NAME_DISALLOWED) this.fail('disallowed character in a tag name', cursor);
-        if (colon < 0) colon = cursor;
-      }
-      hash = (Math.imul(hash, 31) + code) | 0;
+    if (entry !== undefined) {
+      // The predicted name followed by a byte that ends a name: the bytes are those of a name that passed the checks
+      // below when it was interned.
+      const end = cursor + entry.bytes.length;
+      if (
+        end < length &&
+        TAG_NAME_BYTES[buffer[end]] === NAME_END &&
+        sameName(entry, this.view, buffer, cursor, end)
+      )
+        cursor = end;
+      else entry = undefined;
     }
-    if (cursor >= length) return -1;
-    const entry = this.intern(this.tagNames, buffer, index + 1, cursor, colon, hash);
+    if (entry === undefined) {
+      if (!isNameStart(buffer[cursor])) this.fail('disallowed character at the start of a tag name', cursor);
+      let colon = -1;
+      let hash = 0;
+      for (; cursor < length; cursor++) {
+        const code = buffer[cursor];
+        // One table lookup instead of eight comparisons for the (common) ordinary name byte.
+        const kind = TAG_NAME_BYTES[code];
+        if (kind !== NAME_BYTE) {
+          if (kind === NAME_END) break;
+          if (kind === NAME_DISALLOWED) this.fail('disallowed character in a tag name', cursor);
+          if (colon < 0) colon = cursor;
+        }
+        hash = (Math.imul(hash, 31) + code) | 0;
+      }
+      if (cursor >= length) return -1;
+      entry = this.intern(this.tagNames, buffer, index + 1, cursor, colon, hash);
+      if (parent !== undefined) parent.child = entry;
+      else this.root = entry;
+    }
     let attributes = NO_ATTRIBUTES;
     let attributeRoles = 0;
     let selfClosing = false;
+    let previousAttribute: NameEntry | undefined;
     for (;;) {
       const before = cursor;
       while (cursor < length && isSpace(buffer[cursor])) cursor++;
@@ -681,16 +715,32 @@ export class XmlTokenizer {
       }
       if (cursor === before) this.fail('no whitespace between attributes', cursor);
       const nameStart = cursor;
-      let nameHash = 0;
-      for (; cursor < length; cursor++) {
-        const c = buffer[cursor];
-        if (ATTRIBUTE_NAME_END[c] !== 0) break;
-        nameHash = (Math.imul(nameHash, 31) + c) | 0;
+      const previous = previousAttribute ?? entry;
+      let attribute = previous.attribute;
+      if (attribute !== undefined) {
+        const end = cursor + attribute.bytes.length;
+        if (
+          end < length &&
+          ATTRIBUTE_NAME_END[buffer[end]] !== 0 &&
+          sameName(attribute, this.view, buffer, cursor, end)
+        )
+          cursor = end;
+        else attribute = undefined;
       }
-      if (cursor >= length) return -1;
-      if (cursor === nameStart) this.fail('disallowed character in an attribute name', cursor);
-      const attribute = this.intern(this.attributeNames, buffer, nameStart, cursor, -1, nameHash);
-      if (attribute.role < 0) attribute.role = this.classifyAttribute(attribute.qualified);
+      if (attribute === undefined) {
+        let nameHash = 0;
+        for (; cursor < length; cursor++) {
+          const c = buffer[cursor];
+          if (ATTRIBUTE_NAME_END[c] !== 0) break;
+          nameHash = (Math.imul(nameHash, 31) + c) | 0;
+        }
+        if (cursor >= length) return -1;
+        if (cursor === nameStart) this.fail('disallowed character in an attribute name', cursor);
+        attribute = this.intern(this.attributeNames, buffer, nameStart, cursor, -1, nameHash);
+        previous.attribute = attribute;
+        if (attribute.role < 0) attribute.role = this.classifyAttribute(attribute.qualified);
+      }
+      previousAttribute = attribute;
       attributeRoles |= attribute.role;
       const name = attribute.qualified;
       while (cursor < length && isSpace(buffer[cursor])) cursor++;

@@ -223,6 +223,39 @@ describe('xml-tokenizer', () => {
     }
   });
 
+  it('returns each tag its own name and attributes when they differ from those that came there before', () => {
+    // Each element's child and each tag's attributes are compared with the names seen there last time: here the
+    // names differ from those by a byte, a prefix or a longer name, and the predicted name recurs.
+    const xml =
+      '<r><ab x="1"/><abc xy="2"/><ab x="3" xy="4"/><a x="5"/><ab xy="6" x="7"/><p:ab x="8"/><ab/><ab x="9"/></r>';
+    const expected: Event[] = [
+      ['open', 'r', {}, 1],
+      ['open', 'ab', { x: '1' }, 1],
+      ['close'],
+      ['open', 'abc', { xy: '2' }, 1],
+      ['close'],
+      ['open', 'ab', { x: '3', xy: '4' }, 1],
+      ['close'],
+      ['open', 'a', { x: '5' }, 1],
+      ['close'],
+      ['open', 'ab', { xy: '6', x: '7' }, 1],
+      ['close'],
+      ['open', 'ab', { x: '8' }, 1],
+      ['close'],
+      ['open', 'ab', {}, 1],
+      ['close'],
+      ['open', 'ab', { x: '9' }, 1],
+      ['close'],
+      ['close'],
+    ];
+    for (const size of [1, 2, 3, 5, 1 << 20]) {
+      expect(tokenize(xml, size)).toEqual(expected);
+      // The predicted name followed by a byte not allowed in a name, and a predicted attribute repeated.
+      expect(errorOf('<r><ab/><ab"/></r>', size).message).toBe('disallowed character in a tag name');
+      expect(errorOf('<r><a x="1" y="2"/><a x="1" x="2"/></r>', size).message).toBe('duplicate attribute x');
+    }
+  });
+
   it('returns values holding the other quote, and tells a "<" in a value from a value cut by the end of the document', () => {
     for (const size of [1, 4, 1 << 20]) {
       expect(tokenize(`<a b="it's" c='say "hi"'/>`, size)).toEqual([
