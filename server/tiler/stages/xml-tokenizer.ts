@@ -567,6 +567,11 @@ export class XmlTokenizer {
   }
 
   private hasAmpersand(buffer: Buffer, start: number, end: number): boolean {
+    if (end - start <= SHORT_TEXT_BYTES * 4) {
+      // Short text (most captured text: attribute values of city objects): a view to search costs more than a loop.
+      for (let index = start; index < end; index++) if (buffer[index] === AMP) return true;
+      return false;
+    }
     // Bounded search: indexOf on the whole buffer would scan to its end for every text without '&'.
     return buffer.subarray(start, end).indexOf(AMP) >= 0;
   }

@@ -291,6 +291,23 @@ describe('xml-tokenizer', () => {
     expect(events[2]).toEqual(['text', numbers.replaceAll('&amp;', '&')]);
   });
 
+  it('decodes an entity reference at either end of captured text, short or long', () => {
+    // Texts of 1 to 80 bytes around the length up to which the tokenizer looks for '&' byte by byte.
+    for (let length = 1; length <= 80; length++) {
+      const plain = 'x'.repeat(length);
+      const first = `&amp;${'x'.repeat(length - 1)}`;
+      const last = `${'x'.repeat(length - 1)}&lt;`;
+      const events = tokenize(
+        `<r><posList>${plain}</posList><posList>${first}</posList><posList>${last}</posList></r>`,
+      );
+      expect(events.filter((event) => event[0] === 'text').map((event) => event[1])).toEqual([
+        plain,
+        `&${'x'.repeat(length - 1)}`,
+        `${'x'.repeat(length - 1)}<`,
+      ]);
+    }
+  });
+
   it('passes the DOCTYPE text, internal subset included, to onDoctype', () => {
     const events = tokenize('<!DOCTYPE r [ <!ENTITY x SYSTEM "file:///etc/passwd"> ]>\n<r/>');
     expect(events[0]).toEqual(['doctype', '<!DOCTYPE r [ <!ENTITY x SYSTEM "file:///etc/passwd"> ]>']);
