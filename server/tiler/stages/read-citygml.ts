@@ -187,6 +187,45 @@ interface ImplicitContext {
 }
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const NO_INDICES: number[] = [];
+
+/** The polygons chosen for an object: its LOD, indices into its group's polygons, and polygons found elsewhere. */
+interface PolygonSelection {
+  lod: number;
+  /** Ascending, without repeats. */
+  indices: number[];
+  extra: ParsedPolygon[];
+}
+
+/**
+ * The LOD to read for an object, among those of its polygons and references: the highest, or with `wanted` the
+ * highest up to it, else the lowest; undefined when the object has none.
+ */
+function chooseLod(object: ObjectContext, wanted: number | undefined): number | undefined {
+  let highest = -Infinity;
+  let lowest = Infinity;
+  let chosen = -Infinity;
+  const consider = (lod: number) => {
+    highest = Math.max(highest, lod);
+    lowest = Math.min(lowest, lod);
+    if (wanted !== undefined && lod <= wanted) chosen = Math.max(chosen, lod);
+  };
+  for (const lod of object.polygonsByLod.keys()) consider(lod);
+  for (const reference of object.references) consider(reference.lod);
+  if (lowest === Infinity) return undefined;
+  if (wanted === undefined) return highest;
+  return chosen === -Infinity ? lowest : chosen;
+}
+
+/** `values` sorted ascending without repeats (sorted in place). */
+function sortedUnique(values: number[]): number[] {
+  values.sort((a, b) => a - b);
+  let kept = 0;
+  for (let index = 0; index < values.length; index++)
+    if (index === 0 || values[index] !== values[index - 1]) values[kept++] = values[index];
+  values.length = kept;
+  return values;
+}
 
 interface MemberGroup {
   objects: ObjectContext[];
@@ -285,26 +324,26 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     finalPass: boolean,
   ): boolean => {
     // Returns false when some reference is unresolved and the group must wait for the second pass.
-    const chosen = new Map<ObjectContext, { lod: number; indices: Set<number>; extra: ParsedPolygon[] }>();
+    const selections: Array<PolygonSelection | undefined> = [];
     let unresolved = false;
     for (const object of group.objects) {
-      const lods = new Set<number>([
-        ...object.polygonsByLod.keys(),
-        ...object.references.map((reference) => reference.lod),
-      ]);
-      if (lods.size === 0) continue;
-      const sorted = [...lods].sort((a, b) => b - a);
-      const lod =
-        options.lod === undefined
-          ? sorted[0]
-          : (sorted.find((value) => value <= options.lod!) ?? sorted[sorted.length - 1]);
-      const indices = new Set(object.polygonsByLod.get(lod) ?? []);
+      const lod = chooseLod(object, options.lod);
+      if (lod === undefined) {
+        selections.push(undefined);
+        continue;
+      }
+      // Polygon indices in document order without repeats; the object's own list is copied only when references
+      // add to it.
+      let indices = object.polygonsByLod.get(lod) ?? NO_INDICES;
+      let added = false;
       const extra: ParsedPolygon[] = [];
       for (const reference of object.references) {
         if (reference.lod !== lod) continue;
         const local = group.byId.get(reference.target);
         if (local) {
-          local.forEach((index) => indices.add(index));
+          if (!added) indices = indices.slice();
+          added = true;
+          for (const index of local) indices.push(index);
           continue;
         }
         const remote = lookup(reference.target);
@@ -321,29 +360,35 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           });
         }
       }
-      chosen.set(object, { lod, indices, extra });
+      if (added) indices = sortedUnique(indices);
+      selections.push({ lod, indices, extra });
     }
     if (unresolved) return false;
-    for (const object of group.objects) {
-      const selection = chosen.get(object);
+    for (let objectIndex = 0; objectIndex < group.objects.length; objectIndex++) {
+      const object = group.objects[objectIndex];
+      const selection = selections[objectIndex];
       const fallbackKind = defaultKindOf(object.type);
       const polygons: SourcePolygon[] = [];
-      const seen = new Set<ParsedPolygon>();
       const add = (polygon: ParsedPolygon) => {
-        if (seen.has(polygon)) return;
-        seen.add(polygon);
         const rings = polygon.reversed ? polygon.rings.map(reverseRing) : polygon.rings;
         const texture = polygon.id !== undefined ? textureOf(polygon, textures?.get(polygon.id)) : undefined;
         const color = materialOf(polygon, group.materials) ?? materialOf(polygon, globalMaterials);
         polygons.push({ rings, kind: polygon.kind ?? fallbackKind, color, texture, line: polygon.line });
       };
       if (selection) {
-        for (const index of [...selection.indices].sort((a, b) => a - b)) add(group.polygons[index]);
-        selection.extra.forEach(add);
+        // Each index is a polygon of its own (indices have no repeats); polygons found elsewhere may repeat.
+        for (const index of selection.indices) add(group.polygons[index]);
+        if (selection.extra.length > 0) {
+          const seen = new Set<ParsedPolygon>(selection.indices.map((index) => group.polygons[index]));
+          for (const polygon of selection.extra) {
+            if (seen.has(polygon)) continue;
+            seen.add(polygon);
+            add(polygon);
+          }
+        }
       }
-      const hasParts = group.objects.some((other) => other.parentId === object.id);
       if (polygons.length === 0) {
-        if (!hasParts)
+        if (!group.objects.some((other) => other.parentId === object.id))
           options.onWarning({
             file,
             line: object.line,
@@ -553,8 +598,9 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       }
       if (ringRoleOfRing === 'exterior') {
         if (polygon.rings.length === 0) {
-          polygon.rings.push(current);
-          polygon.ringIds.push(ringId);
+          // Arrays of one (most polygons have no hole): a push onto an empty array reserves room for 17.
+          polygon.rings = [current];
+          polygon.ringIds = [ringId];
         } else {
           polygon.rings[0] = current;
           polygon.ringIds[0] = ringId;
@@ -777,9 +823,12 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       } else if (generic && (name === 'name' || name === 'value')) {
         startText();
         const capture = generic;
+        // Closures capture block constants, never onOpen's parameters: a captured parameter would cost a context
+        // object on every call, for every element.
+        const isName = name === 'name';
         closer = () => {
           const value = takeText();
-          if (name === 'name') capture.name = value.trim();
+          if (isName) capture.name = value.trim();
           else capture.value = value;
         };
       }
@@ -818,11 +867,12 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         (name === 'transformationMatrix' || (name === 'pos' && names[depth - 2] === 'referencePoint'))
       ) {
         const current = implicit;
+        const isMatrix = name === 'transformationMatrix';
         startText();
         closer = () => {
           const numbers: number[] = [];
           parseNumbers(takeText(), numbers);
-          if (name === 'transformationMatrix') current.matrix = numbers.length === 16 ? numbers : undefined;
+          if (isMatrix) current.matrix = numbers.length === 16 ? numbers : undefined;
           else current.referencePoint = numbers.length >= 3 ? numbers : undefined;
         };
       }
@@ -898,12 +948,13 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         };
       } else if (material && (name === 'diffuseColor' || name === 'transparency' || name === 'target')) {
         const current = material;
-        if (name === 'target' && target !== undefined) current.targets.push(target);
+        const property = name;
+        if (property === 'target' && target !== undefined) current.targets.push(target);
         startText();
         closer = () => {
           const value = takeText().trim();
-          if (name === 'diffuseColor') current.diffuse = value;
-          else if (name === 'transparency') current.transparency = Number(value) || 0;
+          if (property === 'diffuseColor') current.diffuse = value;
+          else if (property === 'transparency') current.transparency = Number(value) || 0;
           else if (value !== '') current.targets.push(value.startsWith('#') ? value.slice(1) : value);
         };
       }
