@@ -143,8 +143,12 @@ function parseNumberText(text: string, out: number[]): boolean {
 
 interface NameEntry {
   bytes: Buffer;
+  /** bytes.length, as a plain field (a typed array's length is a getter, and names are measured at every tag). */
+  length: number;
   /** The bytes in whole groups of four, as little-endian 32-bit integers (see sameName()). */
   words: Int32Array;
+  /** The last four bytes (overlapping the last group) as a little-endian 32-bit integer; 0 when shorter. */
+  lastWord: number;
   qualified: string;
   local: string;
   /** classify(local) of a tag name or classifyAttribute(qualified) of an attribute name, once seen (-1 until then). */
@@ -153,11 +157,13 @@ interface NameEntry {
   key: number;
   next: NameEntry | undefined;
   /**
-   * For a tag name: the name of the last start tag seen as this element's child. CityGML repeats the same child
-   * sequence (surfaceMember, Polygon, exterior, LinearRing, posList), so the next child's bytes are compared with it
-   * first, which spares hashing and looking up the name (see startTag()).
+   * For a tag name: the name of the start tag seen last as this element's first child, and as its next sibling.
+   * CityGML repeats the same sequences (surfaceMember, Polygon, exterior, LinearRing, posList; a building's
+   * properties), so a start tag's bytes are compared with the name predicted by these first, which spares hashing and
+   * looking up the name (see startTag()).
    */
   child: NameEntry | undefined;
+  sibling: NameEntry | undefined;
   /**
    * The attribute name that came first in this tag last time (for a tag name), or that followed this one (for an
    * attribute name): compared first, as child is.
@@ -237,14 +243,15 @@ function sameName(
   start: number,
   end: number,
 ): boolean {
-  const bytes = name.bytes;
-  const length = bytes.length;
+  const length = name.length;
   if (end - start !== length) return false;
   const words = name.words;
-  let index = 0;
-  for (let word = 0; word < words.length; word++, index += 4)
-    if (view.getInt32(start + index, true) !== words[word]) return false;
-  for (; index < length; index++) if (bytes[index] !== buffer[start + index]) return false;
+  for (let word = 0; word < words.length; word++)
+    if (view.getInt32(start + 4 * word, true) !== words[word]) return false;
+  // The bytes after the last whole group: in the last four bytes, which may overlap it.
+  if (length >= 4) return length % 4 === 0 || view.getInt32(end - 4, true) === name.lastWord;
+  const bytes = name.bytes;
+  for (let index = 0; index < length; index++) if (bytes[index] !== buffer[start + index]) return false;
   return true;
 }
 
@@ -312,6 +319,8 @@ export class XmlTokenizer {
   private nameCount = 0;
   /** The root element's name once seen (its prediction, as NameEntry.child is for children). */
   private root: NameEntry | undefined;
+  /** The element closed last, while no start tag followed it: the next start tag is its sibling. */
+  private previousSibling: NameEntry | undefined;
   private rootSeen = false;
   private started = false;
   private closed = false;
@@ -497,7 +506,7 @@ export class XmlTokenizer {
     let gt = -1;
     if (open !== undefined) {
       // Fast path: the open tag's name right after "</" and then ">", compared in place without searching for ">".
-      const expectedEnd = index + 2 + open.bytes.length;
+      const expectedEnd = index + 2 + open.length;
       if (
         expectedEnd < buffer.length &&
         buffer[expectedEnd] === GT &&
@@ -524,6 +533,7 @@ export class XmlTokenizer {
       }
     }
     this.position = this.base + gt;
+    this.previousSibling = open;
     this.onClose();
     return gt + 1;
   }
@@ -646,13 +656,16 @@ export class XmlTokenizer {
     for (let word = 0; word < words.length; word++) words[word] = bytes.readInt32LE(word * 4);
     const entry: NameEntry = {
       bytes,
+      length: bytes.length,
       words,
+      lastWord: bytes.length >= 4 ? bytes.readInt32LE(bytes.length - 4) : 0,
       qualified,
       local: colon < 0 ? qualified : decode(buffer, colon + 1, end, high < 0x80),
       role: -1,
       key,
       next: table[slot],
       child: undefined,
+      sibling: undefined,
       attribute: undefined,
     };
     if (this.nameCount < MAX_NAMES) {
@@ -667,12 +680,13 @@ export class XmlTokenizer {
     const length = buffer.length;
     const stack = this.stack;
     const parent = stack.length > 0 ? stack[stack.length - 1] : undefined;
-    let entry = parent !== undefined ? parent.child : this.root;
+    const sibling = this.previousSibling;
+    let entry = sibling !== undefined ? sibling.sibling : parent !== undefined ? parent.child : this.root;
     let cursor = index + 1;
     if (entry !== undefined) {
       // The predicted name followed by a byte that ends a name: the bytes are those of a name that passed the checks
       // below when it was interned.
-      const end = cursor + entry.bytes.length;
+      const end = cursor + entry.length;
       if (
         end < length &&
         TAG_NAME_BYTES[buffer[end]] === NAME_END &&
@@ -698,7 +712,8 @@ export class XmlTokenizer {
       }
       if (cursor >= length) return -1;
       entry = this.intern(this.tagNames, buffer, index + 1, cursor, colon, hash);
-      if (parent !== undefined) parent.child = entry;
+      if (sibling !== undefined) sibling.sibling = entry;
+      else if (parent !== undefined) parent.child = entry;
       else this.root = entry;
     }
     let attributes = NO_ATTRIBUTES;
@@ -723,7 +738,7 @@ export class XmlTokenizer {
       const previous = previousAttribute ?? entry;
       let attribute = previous.attribute;
       if (attribute !== undefined) {
-        const end = cursor + attribute.bytes.length;
+        const end = cursor + attribute.length;
         if (
           end < length &&
           ATTRIBUTE_NAME_END[buffer[end]] !== 0 &&
@@ -800,10 +815,12 @@ export class XmlTokenizer {
     }
     this.position = this.base + cursor;
     this.stack.push(entry);
+    this.previousSibling = undefined;
     if (entry.role < 0) entry.role = this.classify(entry.local);
     this.onOpen(entry.local, attributes, entry.role, attributeRoles);
     if (selfClosing) {
       this.stack.pop();
+      this.previousSibling = entry;
       this.onClose();
     }
     return cursor + 1;

@@ -252,6 +252,23 @@ describe('xml-tokenizer', () => {
       expect(tokenize(xml, size)).toEqual(expected);
       // The predicted name followed by a byte not allowed in a name, and a predicted attribute repeated.
       expect(errorOf('<r><ab/><ab"/></r>', size).message).toBe('disallowed character in a tag name');
+      // First children and next siblings: each s's first child and the child after ab differ from last time.
+      expect(tokenize('<r><s><ab/><ab/></s><s><abc/><a/></s><s><ab/><a/></s></r>', size)).toEqual([
+        ['open', 'r', {}, 1],
+        ...[
+          ['ab', 'ab'],
+          ['abc', 'a'],
+          ['ab', 'a'],
+        ].flatMap(([first, second]): Event[] => [
+          ['open', 's', {}, 1],
+          ['open', first, {}, 1],
+          ['close'],
+          ['open', second, {}, 1],
+          ['close'],
+          ['close'],
+        ]),
+        ['close'],
+      ]);
       expect(errorOf('<r><a x="1" y="2"/><a x="1" x="2"/></r>', size).message).toBe('duplicate attribute x');
     }
   });
