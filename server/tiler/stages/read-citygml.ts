@@ -8,6 +8,7 @@ import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind
 import { readByteChunks, readRangeChunks } from './open-input';
 import type { ByteRange } from './open-input';
 import { XmlSyntaxError, XmlTokenizer } from './xml-tokenizer';
+import type { XmlAttributes } from './xml-tokenizer';
 import { fileHasAppearances, readCityGmlAppearances } from './read-citygml-textures';
 import type { PolygonTexture } from './read-citygml-textures';
 
@@ -68,6 +69,17 @@ const CLOSE_RING = 2;
 const CLOSE_COORDINATES = 3;
 const CLOSE_LEAF = 4;
 const NO_AGGREGATES: string[] = [];
+
+/**
+ * Adds `index` under `key` of a map of polygon indices by id, where an id with one polygon (most: polygon ids) holds
+ * the index itself rather than an array of one.
+ */
+function addIdIndex(map: Map<string, number | number[]>, key: string, index: number): void {
+  const known = map.get(key);
+  if (known === undefined) map.set(key, index);
+  else if (typeof known === 'number') map.set(key, [known, index]);
+  else known.push(index);
+}
 
 function addIndex<K>(map: Map<K, number[]>, key: K, index: number): void {
   const list = map.get(key);
@@ -230,24 +242,20 @@ function sortedUnique(values: number[]): number[] {
 interface MemberGroup {
   objects: ObjectContext[];
   polygons: ParsedPolygon[];
-  byId: Map<string, number[]>;
+  /** Polygon indices by polygon and aggregate id (see addIdIndex). */
+  byId: Map<string, number | number[]>;
   srsName?: string;
   materials: Map<string, Rgba>;
 }
 
-function attributeByLocalName(attributes: Record<string, string>, wanted: string): string | undefined {
-  for (const key in attributes) if (key === wanted || key.endsWith(':' + wanted)) return attributes[key];
-  return undefined;
-}
-
 /** The gml:id (an id in any namespace) of a tag whose attributes have the roles `attributeRoles`. */
-function idAttribute(attributes: Record<string, string>, attributeRoles: number): string | undefined {
-  return attributeRoles & ATTRIBUTE_ID ? attributeByLocalName(attributes, 'id') : undefined;
+function idAttribute(attributes: XmlAttributes, attributeRoles: number): string | undefined {
+  return attributeRoles & ATTRIBUTE_ID ? attributes.withRole(ATTRIBUTE_ID) : undefined;
 }
 
-function hrefTarget(attributes: Record<string, string>, attributeRoles: number): string | undefined {
+function hrefTarget(attributes: XmlAttributes, attributeRoles: number): string | undefined {
   if ((attributeRoles & ATTRIBUTE_HREF) === 0) return undefined;
-  const href = attributes['xlink:href'] ?? attributeByLocalName(attributes, 'href');
+  const href = attributes.get('xlink:href') ?? attributes.withRole(ATTRIBUTE_HREF);
   if (href === undefined || href === '') return undefined;
   const hash = href.lastIndexOf('#');
   return hash >= 0 ? href.slice(hash + 1) : href;
@@ -340,10 +348,11 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       for (const reference of object.references) {
         if (reference.lod !== lod) continue;
         const local = group.byId.get(reference.target);
-        if (local) {
+        if (local !== undefined) {
           if (!added) indices = indices.slice();
           added = true;
-          for (const index of local) indices.push(index);
+          if (typeof local === 'number') indices.push(local);
+          else for (const index of local) indices.push(index);
           continue;
         }
         const remote = lookup(reference.target);
@@ -645,8 +654,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       if (!target) return;
       const index = target.polygons.length;
       target.polygons.push(current);
-      if (current.id !== undefined) addIndex(target.byId, current.id, index);
-      for (const key of current.aggregates) addIndex(target.byId, key, index);
+      if (current.id !== undefined) addIdIndex(target.byId, current.id, index);
+      for (const key of current.aggregates) addIdIndex(target.byId, key, index);
       const owner = current.owner;
       if (owner) addIndex(owner.polygonsByLod, current.lod, index);
     };
@@ -662,18 +671,18 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     parser.onText = (chunk) => {
       if (text) text.push(chunk);
     };
-    const openRing = (attributes: Record<string, string>, attributeRoles: number): number => {
+    const openRing = (attributes: XmlAttributes, attributeRoles: number): number => {
       ring = [];
       ringRoleOfRing = ringRole;
       ringId = idAttribute(attributes, attributeRoles);
       return CLOSE_RING;
     };
-    const openCoordinates = (name: string, attributes: Record<string, string>): number => {
+    const openCoordinates = (name: string, attributes: XmlAttributes): number => {
       if (ring) {
-        coordinates.dimension = Number(attributes.srsDimension ?? attributes.dimension ?? 3);
-        coordinates.decimal = attributes.decimal ?? '.';
-        coordinates.tupleSeparator = attributes.ts ?? ' ';
-        coordinates.coordinateSeparator = attributes.cs ?? ',';
+        coordinates.dimension = Number(attributes.get('srsDimension') ?? attributes.get('dimension') ?? 3);
+        coordinates.decimal = attributes.get('decimal') ?? '.';
+        coordinates.tupleSeparator = attributes.get('ts') ?? ' ';
+        coordinates.coordinateSeparator = attributes.get('cs') ?? ',';
         coordinates.line = parser.line;
         coordinates.name = name;
         if (name === 'coordinates') startText();
@@ -719,12 +728,15 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       }
 
       if (depth === 0) {
-        const namespace = Object.entries(attributes).find(
-          ([key, value]) => key.startsWith('xmlns') && /citygml\/(\d\.\d)$/.test(value),
-        );
-        if (namespace) result.version = /citygml\/(\d\.\d)$/.exec(namespace[1])![1];
+        for (let index = 0; index < attributes.length; index++) {
+          const version = /citygml\/(\d\.\d)$/.exec(attributes.valueAt(index));
+          if (version && attributes.nameAt(index).startsWith('xmlns')) {
+            result.version = version[1];
+            break;
+          }
+        }
       }
-      const srsName = attributeRoles & ATTRIBUTE_SRS_NAME ? attributes.srsName : undefined;
+      const srsName = attributeRoles & ATTRIBUTE_SRS_NAME ? attributes.get('srsName') : undefined;
       if (srsName !== undefined && !collectOnly) {
         if (objectStack.length === 0 && result.rootSrsName === undefined) result.rootSrsName = srsName;
         else if (group && group.srsName === undefined) group.srsName = srsName;
@@ -782,7 +794,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         if (isGenericName) {
           generic = {
             object,
-            name: attributes.name ?? '',
+            name: attributes.get('name') ?? '',
             value: '',
             numeric: (role & ROLE_GENERIC_NUMERIC) !== 0,
           };
@@ -901,7 +913,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
 
       if (role & ROLE_AGGREGATE) {
         const id = idAttribute(attributes, attributeRoles);
-        const reverse = (attributeRoles & ATTRIBUTE_ORIENTATION) !== 0 && attributes.orientation === '-';
+        const reverse =
+          (attributeRoles & ATTRIBUTE_ORIENTATION) !== 0 && attributes.get('orientation') === '-';
         if (id || reverse) {
           const savedReversed = reversed;
           if (reverse) reversed = !reversed;

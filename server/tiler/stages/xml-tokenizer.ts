@@ -69,8 +69,57 @@ ATTRIBUTE_VALUE_BYTES[LT] = VALUE_LT;
 for (const code of [9, 10, 13]) ATTRIBUTE_VALUE_BYTES[code] = VALUE_SPACE;
 ATTRIBUTE_VALUE_BYTES[QUOTE] = VALUE_QUOTE;
 ATTRIBUTE_VALUE_BYTES[APOS] = VALUE_QUOTE;
-/** The attributes of every tag that has none (most tags): shared, so none is allocated for them. */
-const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
+/**
+ * The attributes of the start tag being reported to onOpen: qualified names, decoded values and the names' roles (what
+ * `classifyAttribute` returned), in document order. One instance serves every tag and is valid only during onOpen (an
+ * object per tag, with a property store keyed by a different name at each tag, cost more than the rest of the tag).
+ */
+export class XmlAttributes {
+  /** The number of attributes. */
+  length = 0;
+  private readonly names: string[] = [];
+  private readonly values: string[] = [];
+  private readonly roles: number[] = [];
+
+  /** The value of the attribute with this qualified name. */
+  get(qualifiedName: string): string | undefined {
+    for (let index = 0; index < this.length; index++)
+      if (this.names[index] === qualifiedName) return this.values[index];
+    return undefined;
+  }
+
+  /** The value of the first attribute whose name's role has any of the bits of `role`. */
+  withRole(role: number): string | undefined {
+    for (let index = 0; index < this.length; index++)
+      if ((this.roles[index] & role) !== 0) return this.values[index];
+    return undefined;
+  }
+
+  /** The qualified name of the attribute at `index` (document order). */
+  nameAt(index: number): string {
+    return this.names[index];
+  }
+
+  /** The value of the attribute at `index` (document order). */
+  valueAt(index: number): string {
+    return this.values[index];
+  }
+
+  /** Starts the next tag's attributes. */
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** Adds an attribute; false (nothing added) when the tag has one of that name already. */
+  add(qualifiedName: string, value: string, role: number): boolean {
+    if (this.get(qualifiedName) !== undefined) return false;
+    this.names[this.length] = qualifiedName;
+    this.values[this.length] = value;
+    this.roles[this.length] = role;
+    this.length++;
+    return true;
+  }
+}
 
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, exponent) => 10 ** exponent);
 
@@ -260,16 +309,12 @@ export class XmlTokenizer {
   /** While true, text and CDATA inside elements are decoded and passed to onText; otherwise skipped. */
   captureText = false;
   /**
-   * Start tag: local name (prefix removed), attributes by qualified name (values decoded; one shared frozen object for
+   * Start tag: local name (prefix removed), attributes (values decoded; valid only during the call, see XmlAttributes)
    * tags without any), the name's role (what `classify` returned for it), and the roles of its attribute names
    * (what `classifyAttribute` returned for each, OR-ed together; 0 without attributes).
    */
-  onOpen: (
-    localName: string,
-    attributes: Readonly<Record<string, string>>,
-    role: number,
-    attributeRoles: number,
-  ) => void = () => undefined;
+  onOpen: (localName: string, attributes: XmlAttributes, role: number, attributeRoles: number) => void = () =>
+    undefined;
   /**
    * Classifies a tag's local name, once per distinct name (names are interned), so that onOpen can switch on a number
    * instead of testing the name against sets and patterns at every element. Set it before the first write.
@@ -310,6 +355,7 @@ export class XmlTokenizer {
   private lineNumber = 1;
   private lineStart = 0;
   private readonly stack: NameEntry[] = [];
+  private readonly attributes = new XmlAttributes();
   /**
    * Interned tag and attribute names (apart: their local names and roles differ): hash tables of their own (chained
    * in slots by key), as a Map lookup cost more than the rest of interning for the short names of a tag-heavy document.
@@ -716,7 +762,8 @@ export class XmlTokenizer {
       else if (parent !== undefined) parent.child = entry;
       else this.root = entry;
     }
-    let attributes = NO_ATTRIBUTES;
+    const attributes = this.attributes;
+    attributes.clear();
     let attributeRoles = 0;
     let selfClosing = false;
     let previousAttribute: NameEntry | undefined;
@@ -802,10 +849,7 @@ export class XmlTokenizer {
         this.position = this.base + valueStart;
         value = decodeEntities(value, this.line);
       }
-      if (attributes === NO_ATTRIBUTES) attributes = {};
-      else if (Object.prototype.hasOwnProperty.call(attributes, name))
-        this.fail(`duplicate attribute ${name}`, nameStart);
-      attributes[name] = value;
+      if (!attributes.add(name, value, attribute.role)) this.fail(`duplicate attribute ${name}`, nameStart);
       cursor = valueEnd + 1;
     }
     // cursor is at the closing '>'.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  XmlAttributes,
   XmlSyntaxError,
   XmlTokenizer,
   decodeEntities,
@@ -9,11 +10,19 @@ import {
 type Event =
   ['open', string, Record<string, string>, number] | ['close'] | ['text', string] | ['doctype', string];
 
+/** A tag's attributes as an object by qualified name, in document order. */
+function attributesOf(attributes: XmlAttributes): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (let index = 0; index < attributes.length; index++)
+    object[attributes.nameAt(index)] = attributes.valueAt(index);
+  return object;
+}
+
 /** Records the tokenizer's events, capturing text inside every element named `capture`. */
 function recordEvents(tokenizer: XmlTokenizer, capture = 'posList'): Event[] {
   const events: Event[] = [];
   tokenizer.onOpen = (name, attributes) => {
-    events.push(['open', name, attributes, tokenizer.line]);
+    events.push(['open', name, attributesOf(attributes), tokenizer.line]);
     if (name === capture) tokenizer.captureText = true;
   };
   tokenizer.onClose = () => {
@@ -285,12 +294,28 @@ describe('xml-tokenizer', () => {
     }
   });
 
-  it('gives every tag without attributes the same empty object, frozen so that no handler can change it', () => {
-    const opens = tokenize('<r><a/><b c="1"/><d/></r>').filter((event) => event[0] === 'open');
-    expect(opens.map((event) => event[2])).toEqual([{}, {}, { c: '1' }, {}]);
-    expect(opens[1][2]).toBe(opens[3][2]);
-    expect(Object.isFrozen(opens[1][2])).toBe(true);
-    expect(Object.isFrozen(opens[2][2])).toBe(false);
+  it('returns attribute values by qualified name and by role, for the current tag only', () => {
+    const tokenizer = new XmlTokenizer();
+    tokenizer.classifyAttribute = (name) => (name.endsWith(':id') ? 1 : name === 'href' ? 2 : 0);
+    const seen: Array<Array<string | undefined>> = [];
+    tokenizer.onOpen = (name, attributes) =>
+      seen.push([
+        name,
+        attributes.get('a:id'),
+        attributes.get('b'),
+        attributes.withRole(1),
+        attributes.withRole(2),
+        attributes.withRole(3),
+      ]);
+    feed(tokenizer, '<r><x b="1" a:id="i" c:id="j"/><y href="h"/><z/></r>', 3);
+    expect(seen).toEqual([
+      ['r', undefined, undefined, undefined, undefined, undefined],
+      // The first attribute with the role wins; an id or an href, whichever comes first, for both roles.
+      ['x', 'i', '1', 'i', undefined, 'i'],
+      ['y', undefined, undefined, undefined, 'h', 'h'],
+      ['z', undefined, undefined, undefined, undefined, undefined],
+    ]);
+    expect(new XmlAttributes().get('x')).toBeUndefined();
   });
 
   it('skips a UTF-8 byte order mark and decodes multi-byte characters split across chunks', () => {
