@@ -174,6 +174,8 @@ interface ParsedPolygon {
   owner: ObjectContext | undefined;
   /** Ids of the geometry aggregates (Solid, CompositeSurface, …) it is part of. */
   aggregates: string[];
+  /** The number of the last selection of polygons for an object that took it (0: none). */
+  selection: number;
 }
 
 interface ObjectContext {
@@ -227,16 +229,6 @@ function chooseLod(object: ObjectContext, wanted: number | undefined): number | 
   if (lowest === Infinity) return undefined;
   if (wanted === undefined) return highest;
   return chosen === -Infinity ? lowest : chosen;
-}
-
-/** `values` sorted ascending without repeats (sorted in place). */
-function sortedUnique(values: number[]): number[] {
-  values.sort((a, b) => a - b);
-  let kept = 0;
-  for (let index = 0; index < values.length; index++)
-    if (index === 0 || values[index] !== values[index - 1]) values[kept++] = values[index];
-  values.length = kept;
-  return values;
 }
 
 interface MemberGroup {
@@ -325,6 +317,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const globalMaterials = appearances?.materials ?? new Map<string, Rgba>();
   const templates = new Map<string, ParsedPolygon[]>();
   let firstSrsName: string | undefined;
+  /** Numbers the polygon selections of finishGroup (see ParsedPolygon.selection). */
+  let selections = 0;
 
   const finishGroup = (
     group: MemberGroup,
@@ -332,27 +326,38 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     finalPass: boolean,
   ): boolean => {
     // Returns false when some reference is unresolved and the group must wait for the second pass.
-    const selections: Array<PolygonSelection | undefined> = [];
+    const chosen: Array<PolygonSelection | undefined> = [];
     let unresolved = false;
     for (const object of group.objects) {
       const lod = chooseLod(object, options.lod);
       if (lod === undefined) {
-        selections.push(undefined);
+        chosen.push(undefined);
         continue;
       }
-      // Polygon indices in document order without repeats; the object's own list is copied only when references
-      // add to it.
-      let indices = object.polygonsByLod.get(lod) ?? NO_INDICES;
-      let added = false;
+      // Polygon indices in document order without repeats. References mostly name the object's own polygons again
+      // (a solid of the surfaces under boundedBy): polygons taken are marked with the selection's number, and the own
+      // list is copied and sorted only when a reference adds another.
+      const own = object.polygonsByLod.get(lod) ?? NO_INDICES;
+      let indices = own;
+      let selection = 0;
+      const take = (index: number) => {
+        const polygon = group.polygons[index];
+        if (polygon.selection === selection) return;
+        polygon.selection = selection;
+        if (indices === own) indices = own.slice();
+        indices.push(index);
+      };
       const extra: ParsedPolygon[] = [];
       for (const reference of object.references) {
         if (reference.lod !== lod) continue;
         const local = group.byId.get(reference.target);
         if (local !== undefined) {
-          if (!added) indices = indices.slice();
-          added = true;
-          if (typeof local === 'number') indices.push(local);
-          else for (const index of local) indices.push(index);
+          if (selection === 0) {
+            selection = ++selections;
+            for (const index of own) group.polygons[index].selection = selection;
+          }
+          if (typeof local === 'number') take(local);
+          else local.forEach(take);
           continue;
         }
         const remote = lookup(reference.target);
@@ -369,13 +374,13 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           });
         }
       }
-      if (added) indices = sortedUnique(indices);
-      selections.push({ lod, indices, extra });
+      if (indices !== own) indices.sort((a, b) => a - b);
+      chosen.push({ lod, indices, extra });
     }
     if (unresolved) return false;
     for (let objectIndex = 0; objectIndex < group.objects.length; objectIndex++) {
       const object = group.objects[objectIndex];
-      const selection = selections[objectIndex];
+      const selection = chosen[objectIndex];
       const fallbackKind = defaultKindOf(object.type);
       const polygons: SourcePolygon[] = [];
       const add = (polygon: ParsedPolygon) => {
@@ -938,6 +943,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           reversed,
           owner: objectStack[objectStack.length - 1],
           aggregates: aggregateIds.length > 0 ? [...aggregateIds] : NO_AGGREGATES,
+          selection: 0,
         };
         ringRole = 'exterior';
         code = CLOSE_POLYGON;
