@@ -505,7 +505,6 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       decimal: '.',
       tupleSeparator: ' ',
       coordinateSeparator: ',',
-      line: 0,
       name: '',
       before: 0,
     };
@@ -592,7 +591,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       if (!ok && !collectOnly) {
         options.onWarning({
           file,
-          line: coordinates.line,
+          line: parser.markedLine(),
           message: `gml:${coordinates.name} holds text that is not a list of ${coordinates.dimension}D coordinates`,
         });
       }
@@ -688,7 +687,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         coordinates.decimal = attributes.get('decimal') ?? '.';
         coordinates.tupleSeparator = attributes.get('ts') ?? ' ';
         coordinates.coordinateSeparator = attributes.get('cs') ?? ',';
-        coordinates.line = parser.line;
+        // Its line is needed only for a warning: marked, counted only then.
+        parser.markLine();
         coordinates.name = name;
         if (name === 'coordinates') startText();
         else {

@@ -352,6 +352,9 @@ export class XmlTokenizer {
   /** Absolute offset the current line/column refer to. */
   private position = 0;
   private countedTo = 0;
+  /** The position markLine() marked, and its line (-1 until counted). */
+  private mark = 0;
+  private markedLineNumber = 0;
   private lineNumber = 1;
   private lineStart = 0;
   private readonly stack: NameEntry[] = [];
@@ -388,19 +391,43 @@ export class XmlTokenizer {
     return this.position - this.lineStart + 1;
   }
 
+  /**
+   * Marks the current position, whose line markedLine() returns later: counted only if asked for (lines are counted
+   * up to each position asked for, and a position asked for in passing costs a search of its own).
+   */
+  markLine(): void {
+    this.mark = this.position;
+    this.markedLineNumber = -1;
+  }
+
+  /** The 1-based line of the position markLine() marked last. */
+  markedLine(): number {
+    if (this.markedLineNumber < 0) {
+      // Nothing counted past the mark yet.
+      this.countLines(this.mark);
+      this.markedLineNumber = this.lineNumber;
+    }
+    return this.markedLineNumber;
+  }
+
   private countLines(to: number): void {
     if (to <= this.countedTo) return;
     const from = Math.max(0, this.countedTo - this.base);
     // A view bounded at `to`, so that a long stretch without newlines is not searched to the buffer's end each time.
     const view = this.buffer.subarray(from, to - this.base);
+    // Counting past a marked position whose line is not known yet: its line is known now or never (the bytes before
+    // it may be dropped), and it is the count of the newlines before it.
+    const mark = this.markedLineNumber < 0 ? this.mark - this.base - from : Infinity;
     let index = 0;
     for (;;) {
       const newline = view.indexOf(NEWLINE, index);
       if (newline < 0) break;
+      if (newline >= mark && this.markedLineNumber < 0) this.markedLineNumber = this.lineNumber;
       this.lineNumber++;
       this.lineStart = this.base + from + newline + 1;
       index = newline + 1;
     }
+    if (this.markedLineNumber < 0 && to > this.mark) this.markedLineNumber = this.lineNumber;
     this.countedTo = to;
   }
 

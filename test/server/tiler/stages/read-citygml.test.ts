@@ -82,6 +82,26 @@ describe('readCityGml', () => {
     expect((await read(file, { lod: 0 })).byId.get('B')!.lod).toBe(1);
   });
 
+  it('warns with the line where a posList that is not a list of coordinates starts', async () => {
+    const xml = [
+      '<core:CityModel xmlns:core="http://www.opengis.net/citygml/2.0" xmlns:bldg="http://www.opengis.net/citygml/building/2.0"',
+      ' xmlns:gml="http://www.opengis.net/gml"><core:cityObjectMember><bldg:Building gml:id="B"><bldg:lod2MultiSurface>',
+      '<gml:MultiSurface><gml:surfaceMember><gml:Polygon><gml:exterior><gml:LinearRing>',
+      '<gml:posList',
+      ' srsDimension="3">0 0 1 1 0 1',
+      '1 1 x 0 0 1',
+      '</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface>',
+      '</bldg:lod2MultiSurface></bldg:Building></core:cityObjectMember></core:CityModel>',
+    ].join('\n');
+    const file = path.join(temporary, 'bad-poslist.gml');
+    writeFileSync(file, xml);
+    const { warnings } = await read(file);
+    // The start tag ends on line 5 (the line the reader gave before lines were counted only when asked for).
+    expect(
+      warnings.filter((warning) => /posList holds text/.test(warning.message)).map((w) => w.line),
+    ).toEqual([5]);
+  });
+
   it('returns attributes, generic attributes and the root envelope srsName', async () => {
     const { byId, result } = await read(XLINKS);
     expect(result.version).toBe('2.0');

@@ -375,6 +375,24 @@ describe('xml-tokenizer', () => {
     expect(errorOf('').message).toMatch(/no root element/);
   });
 
+  it('returns the line of a marked position when asked later, whether lines were counted past it or not', () => {
+    const xml = '<r>\n<a/>\n\n<b>\n</b>\n<c/>\n</r>';
+    for (const size of [1, 2, 3, 5, 1 << 20]) {
+      for (const askAtB of [false, true]) {
+        const tokenizer = new XmlTokenizer();
+        const lines: number[] = [];
+        tokenizer.onOpen = (name) => {
+          if (name === 'a') tokenizer.markLine();
+          if (name === 'b' && askAtB) lines.push(tokenizer.line);
+          if (name === 'c') lines.push(tokenizer.markedLine(), tokenizer.line, tokenizer.markedLine());
+        };
+        feed(tokenizer, xml, size);
+        // a is on line 2, b on line 4, c on line 6.
+        expect(lines).toEqual(askAtB ? [4, 2, 6, 2] : [2, 6, 2]);
+      }
+    }
+  });
+
   it('returns the local name after the first colon, and the whole name when there is none', () => {
     const opens = tokenize('<gml:a\n><b/><c:d:e\t/></gml:a>').filter((event) => event[0] === 'open');
     expect(opens.map((event) => event[1])).toEqual(['a', 'b', 'd:e']);
