@@ -29,6 +29,8 @@ const COLON = 58;
 const NEWLINE = 10;
 /** Text larger than this without a '<' is handed over in pieces rather than carried to the next chunk. */
 const TEXT_FLUSH_BYTES = 1 << 16;
+/** How many bytes of a chunk are joined first with the token cut by the last chunk's end (see finishRest()). */
+const JOIN_HEAD_BYTES = 256;
 /** How far text is scanned for '<' byte by byte before a native search (see scan()). */
 const SHORT_TEXT_BYTES = 16;
 
@@ -440,16 +442,21 @@ export class XmlTokenizer {
   write(chunk: Buffer): void {
     if (this.closed) throw new XmlSyntaxError('write after close', this.line);
     let buffer: Buffer;
-    if (this.restLength > 0) {
+    let index = 0;
+    if (this.restLength > 0 && this.started) {
+      index = this.finishRest(chunk);
+      if (index < 0) return;
+      buffer = chunk;
+    } else if (this.restLength > 0) {
       buffer = this.join(chunk);
+      this.total += chunk.length;
     } else {
       buffer = chunk;
       this.base = this.total;
+      this.total += chunk.length;
     }
-    this.total += chunk.length;
     this.buffer = buffer;
     this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
-    let index = 0;
     if (!this.started) {
       if (buffer.length < 3 && this.total < 3) {
         this.keepRest(buffer, 0);
@@ -458,6 +465,11 @@ export class XmlTokenizer {
       this.started = true;
       if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) index = 3;
     }
+    this.scanAndKeepRest(buffer, index);
+  }
+
+  /** Scans `buffer` (the bytes from `base` on) from `index`; keeps what is left in the join buffer. */
+  private scanAndKeepRest(buffer: Buffer, index: number): number {
     const consumed = this.scan(buffer, index, false);
     // Count the lines of what is dropped, so that line numbers survive the buffer swap.
     this.countLines(this.base + consumed);
@@ -468,6 +480,34 @@ export class XmlTokenizer {
     } else {
       this.restLength = 0;
       this.base += buffer.length;
+    }
+    return consumed;
+  }
+
+  /**
+   * Finishes the token cut by the last chunk's end in the join buffer, joining only the chunk's first bytes (more while
+   * the token goes on): joining whole chunks copied the document once more. Returns the index in `chunk` where
+   * scanning goes on, or -1 when the whole chunk went into the join buffer.
+   */
+  private finishRest(chunk: Buffer): number {
+    const chunkBase = this.total;
+    this.total += chunk.length;
+    let taken = 0;
+    for (;;) {
+      const more = Math.min(chunk.length - taken, Math.max(JOIN_HEAD_BYTES, 3 * taken));
+      const buffer = this.join(chunk.subarray(taken, taken + more));
+      taken += more;
+      this.buffer = buffer;
+      this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
+      const start = this.base;
+      const reached = start + this.scanAndKeepRest(buffer, 0);
+      if (reached >= chunkBase) {
+        // Past the cut token: the rest of the chunk is scanned where it is.
+        this.restLength = 0;
+        this.base = chunkBase;
+        return reached - chunkBase;
+      }
+      if (taken === chunk.length) return -1;
     }
   }
 

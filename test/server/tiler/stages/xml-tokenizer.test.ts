@@ -143,6 +143,23 @@ describe('xml-tokenizer', () => {
     for (const size of [1, 5, 16, 17, 33, 100]) expect(tokenize(xml, size)).toEqual(expected);
   });
 
+  it('returns the same events whatever the chunk boundaries in chunks larger than the first bytes joined to a cut token', () => {
+    // Tokens of every kind and of lengths up to a few kilobytes, so that a cut token completes within the first bytes
+    // of the next chunk or only after them.
+    const parts: string[] = [];
+    for (let index = 0; index < 60; index++) {
+      const long = 'y'.repeat((index * 97) % 3000);
+      parts.push(
+        `<item n="${index}" v="${long}&amp;">\n<!-- ${long} -->\n<posList>${long} &lt; ${index}</posList>` +
+          `<![CDATA[${long}]]>\n</item>\n`,
+      );
+    }
+    const xml = `<r>\n${parts.join('')}</r>\n`;
+    const expected = tokenize(xml, 1 << 20);
+    expect(expected.filter((event) => event[0] === 'open')).toHaveLength(121);
+    for (const size of [255, 256, 257, 300, 1000, 4099]) expect(tokenize(xml, size)).toEqual(expected);
+  });
+
   it('returns the same events when the caller overwrites one chunk buffer between writes', () => {
     const xml = Buffer.from(DOCUMENT);
     const expected = tokenize(xml);
