@@ -18,6 +18,11 @@ function attributesOf(attributes: XmlAttributes): Record<string, string> {
   return object;
 }
 
+/** The events of an element without attributes and content on line 1. */
+function emptyElement(name: string): Event[] {
+  return [['open', name, {}, 1], ['close']];
+}
+
 /** Records the tokenizer's events, capturing text inside every element named `capture`. */
 function recordEvents(tokenizer: XmlTokenizer, capture = 'posList'): Event[] {
   const events: Event[] = [];
@@ -240,10 +245,8 @@ describe('xml-tokenizer', () => {
       // The same name twice is interned once: the second start tag must find it again.
       expect(tokenize(`<r><${name}/><${name}></${name}></r>`, 2)).toEqual([
         ['open', 'r', {}, 1],
-        ['open', name, {}, 1],
-        ['close'],
-        ['open', name, {}, 1],
-        ['close'],
+        ...emptyElement(name),
+        ...emptyElement(name),
         ['close'],
       ]);
     }
@@ -287,10 +290,8 @@ describe('xml-tokenizer', () => {
           ['ab', 'a'],
         ].flatMap(([first, second]): Event[] => [
           ['open', 's', {}, 1],
-          ['open', first, {}, 1],
-          ['close'],
-          ['open', second, {}, 1],
-          ['close'],
+          ...emptyElement(first),
+          ...emptyElement(second),
           ['close'],
         ]),
         ['close'],
