@@ -8,6 +8,7 @@ import type { AttributeValue, CityObjectRecord, Rgba, SourcePolygon, SurfaceKind
 import { readByteChunks, readRangeChunks } from './open-input';
 import type { ByteRange } from './open-input';
 import { XmlSyntaxError, XmlTokenizer } from './xml-tokenizer';
+import type { XmlAttributes } from './xml-tokenizer';
 import { fileHasAppearances, readCityGmlAppearances } from './read-citygml-textures';
 import type { PolygonTexture } from './read-citygml-textures';
 
@@ -68,6 +69,17 @@ const CLOSE_RING = 2;
 const CLOSE_COORDINATES = 3;
 const CLOSE_LEAF = 4;
 const NO_AGGREGATES: string[] = [];
+
+/**
+ * Adds `index` under `key` of a map of polygon indices by id, where an id with one polygon (most: polygon ids) holds
+ * the index itself rather than an array of one.
+ */
+function addIdIndex(map: Map<string, number | number[]>, key: string, index: number): void {
+  const known = map.get(key);
+  if (known === undefined) map.set(key, index);
+  else if (typeof known === 'number') map.set(key, [known, index]);
+  else known.push(index);
+}
 
 function addIndex<K>(map: Map<K, number[]>, key: K, index: number): void {
   const list = map.get(key);
@@ -162,6 +174,8 @@ interface ParsedPolygon {
   owner: ObjectContext | undefined;
   /** Ids of the geometry aggregates (Solid, CompositeSurface, …) it is part of. */
   aggregates: string[];
+  /** The number of the last selection of polygons for an object that took it (0: none). */
+  selection: number;
 }
 
 interface ObjectContext {
@@ -187,28 +201,53 @@ interface ImplicitContext {
 }
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const NO_INDICES: number[] = [];
+
+/** The polygons chosen for an object: its LOD, indices into its group's polygons, and polygons found elsewhere. */
+interface PolygonSelection {
+  lod: number;
+  /** Ascending, without repeats. */
+  indices: number[];
+  extra: ParsedPolygon[];
+}
+
+/**
+ * The LOD to read for an object, among those of its polygons and references: the highest, or with `wanted` the
+ * highest up to it, else the lowest; undefined when the object has none.
+ */
+function chooseLod(object: ObjectContext, wanted: number | undefined): number | undefined {
+  let highest = -Infinity;
+  let lowest = Infinity;
+  let chosen = -Infinity;
+  const consider = (lod: number) => {
+    highest = Math.max(highest, lod);
+    lowest = Math.min(lowest, lod);
+    if (wanted !== undefined && lod <= wanted) chosen = Math.max(chosen, lod);
+  };
+  for (const lod of object.polygonsByLod.keys()) consider(lod);
+  for (const reference of object.references) consider(reference.lod);
+  if (lowest === Infinity) return undefined;
+  if (wanted === undefined) return highest;
+  return chosen === -Infinity ? lowest : chosen;
+}
 
 interface MemberGroup {
   objects: ObjectContext[];
   polygons: ParsedPolygon[];
-  byId: Map<string, number[]>;
+  /** Polygon indices by polygon and aggregate id (see addIdIndex). */
+  byId: Map<string, number | number[]>;
   srsName?: string;
   materials: Map<string, Rgba>;
 }
 
-function attributeByLocalName(attributes: Record<string, string>, wanted: string): string | undefined {
-  for (const key in attributes) if (key === wanted || key.endsWith(':' + wanted)) return attributes[key];
-  return undefined;
-}
-
 /** The gml:id (an id in any namespace) of a tag whose attributes have the roles `attributeRoles`. */
-function idAttribute(attributes: Record<string, string>, attributeRoles: number): string | undefined {
-  return attributeRoles & ATTRIBUTE_ID ? attributeByLocalName(attributes, 'id') : undefined;
+function idAttribute(attributes: XmlAttributes, attributeRoles: number): string | undefined {
+  return attributeRoles & ATTRIBUTE_ID ? attributes.withRole(ATTRIBUTE_ID) : undefined;
 }
 
-function hrefTarget(attributes: Record<string, string>, attributeRoles: number): string | undefined {
+function hrefTarget(attributes: XmlAttributes, attributeRoles: number): string | undefined {
   if ((attributeRoles & ATTRIBUTE_HREF) === 0) return undefined;
-  const href = attributes['xlink:href'] ?? attributeByLocalName(attributes, 'href');
+  const href = attributes.get('xlink:href') ?? attributes.withRole(ATTRIBUTE_HREF);
   if (href === undefined || href === '') return undefined;
   const hash = href.lastIndexOf('#');
   return hash >= 0 ? href.slice(hash + 1) : href;
@@ -278,6 +317,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
   const globalMaterials = appearances?.materials ?? new Map<string, Rgba>();
   const templates = new Map<string, ParsedPolygon[]>();
   let firstSrsName: string | undefined;
+  /** Numbers the polygon selections of finishGroup (see ParsedPolygon.selection). */
+  let selections = 0;
 
   const finishGroup = (
     group: MemberGroup,
@@ -285,26 +326,38 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     finalPass: boolean,
   ): boolean => {
     // Returns false when some reference is unresolved and the group must wait for the second pass.
-    const chosen = new Map<ObjectContext, { lod: number; indices: Set<number>; extra: ParsedPolygon[] }>();
+    const chosen: Array<PolygonSelection | undefined> = [];
     let unresolved = false;
     for (const object of group.objects) {
-      const lods = new Set<number>([
-        ...object.polygonsByLod.keys(),
-        ...object.references.map((reference) => reference.lod),
-      ]);
-      if (lods.size === 0) continue;
-      const sorted = [...lods].sort((a, b) => b - a);
-      const lod =
-        options.lod === undefined
-          ? sorted[0]
-          : (sorted.find((value) => value <= options.lod!) ?? sorted[sorted.length - 1]);
-      const indices = new Set(object.polygonsByLod.get(lod) ?? []);
+      const lod = chooseLod(object, options.lod);
+      if (lod === undefined) {
+        chosen.push(undefined);
+        continue;
+      }
+      // Polygon indices in document order without repeats. References mostly name the object's own polygons again
+      // (a solid of the surfaces under boundedBy): polygons taken are marked with the selection's number, and the own
+      // list is copied and sorted only when a reference adds another.
+      const own = object.polygonsByLod.get(lod) ?? NO_INDICES;
+      let indices = own;
+      let selection = 0;
+      const take = (index: number) => {
+        const polygon = group.polygons[index];
+        if (polygon.selection === selection) return;
+        polygon.selection = selection;
+        if (indices === own) indices = own.slice();
+        indices.push(index);
+      };
       const extra: ParsedPolygon[] = [];
       for (const reference of object.references) {
         if (reference.lod !== lod) continue;
         const local = group.byId.get(reference.target);
-        if (local) {
-          local.forEach((index) => indices.add(index));
+        if (local !== undefined) {
+          if (selection === 0) {
+            selection = ++selections;
+            for (const index of own) group.polygons[index].selection = selection;
+          }
+          if (typeof local === 'number') take(local);
+          else local.forEach(take);
           continue;
         }
         const remote = lookup(reference.target);
@@ -321,29 +374,35 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           });
         }
       }
-      chosen.set(object, { lod, indices, extra });
+      if (indices !== own) indices.sort((a, b) => a - b);
+      chosen.push({ lod, indices, extra });
     }
     if (unresolved) return false;
-    for (const object of group.objects) {
-      const selection = chosen.get(object);
+    for (let objectIndex = 0; objectIndex < group.objects.length; objectIndex++) {
+      const object = group.objects[objectIndex];
+      const selection = chosen[objectIndex];
       const fallbackKind = defaultKindOf(object.type);
       const polygons: SourcePolygon[] = [];
-      const seen = new Set<ParsedPolygon>();
       const add = (polygon: ParsedPolygon) => {
-        if (seen.has(polygon)) return;
-        seen.add(polygon);
         const rings = polygon.reversed ? polygon.rings.map(reverseRing) : polygon.rings;
         const texture = polygon.id !== undefined ? textureOf(polygon, textures?.get(polygon.id)) : undefined;
         const color = materialOf(polygon, group.materials) ?? materialOf(polygon, globalMaterials);
         polygons.push({ rings, kind: polygon.kind ?? fallbackKind, color, texture, line: polygon.line });
       };
       if (selection) {
-        for (const index of [...selection.indices].sort((a, b) => a - b)) add(group.polygons[index]);
-        selection.extra.forEach(add);
+        // Each index is a polygon of its own (indices have no repeats); polygons found elsewhere may repeat.
+        for (const index of selection.indices) add(group.polygons[index]);
+        if (selection.extra.length > 0) {
+          const seen = new Set<ParsedPolygon>(selection.indices.map((index) => group.polygons[index]));
+          for (const polygon of selection.extra) {
+            if (seen.has(polygon)) continue;
+            seen.add(polygon);
+            add(polygon);
+          }
+        }
       }
-      const hasParts = group.objects.some((other) => other.parentId === object.id);
       if (polygons.length === 0) {
-        if (!hasParts)
+        if (!group.objects.some((other) => other.parentId === object.id))
           options.onWarning({
             file,
             line: object.line,
@@ -446,7 +505,6 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       decimal: '.',
       tupleSeparator: ' ',
       coordinateSeparator: ',',
-      line: 0,
       name: '',
       before: 0,
     };
@@ -533,7 +591,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       if (!ok && !collectOnly) {
         options.onWarning({
           file,
-          line: coordinates.line,
+          line: parser.markedLine(),
           message: `gml:${coordinates.name} holds text that is not a list of ${coordinates.dimension}D coordinates`,
         });
       }
@@ -553,8 +611,9 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       }
       if (ringRoleOfRing === 'exterior') {
         if (polygon.rings.length === 0) {
-          polygon.rings.push(current);
-          polygon.ringIds.push(ringId);
+          // Arrays of one (most polygons have no hole): a push onto an empty array reserves room for 17.
+          polygon.rings = [current];
+          polygon.ringIds = [ringId];
         } else {
           polygon.rings[0] = current;
           polygon.ringIds[0] = ringId;
@@ -599,8 +658,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       if (!target) return;
       const index = target.polygons.length;
       target.polygons.push(current);
-      if (current.id !== undefined) addIndex(target.byId, current.id, index);
-      for (const key of current.aggregates) addIndex(target.byId, key, index);
+      if (current.id !== undefined) addIdIndex(target.byId, current.id, index);
+      for (const key of current.aggregates) addIdIndex(target.byId, key, index);
       const owner = current.owner;
       if (owner) addIndex(owner.polygonsByLod, current.lod, index);
     };
@@ -616,19 +675,20 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
     parser.onText = (chunk) => {
       if (text) text.push(chunk);
     };
-    const openRing = (attributes: Record<string, string>, attributeRoles: number): number => {
+    const openRing = (attributes: XmlAttributes, attributeRoles: number): number => {
       ring = [];
       ringRoleOfRing = ringRole;
       ringId = idAttribute(attributes, attributeRoles);
       return CLOSE_RING;
     };
-    const openCoordinates = (name: string, attributes: Record<string, string>): number => {
+    const openCoordinates = (name: string, attributes: XmlAttributes): number => {
       if (ring) {
-        coordinates.dimension = Number(attributes.srsDimension ?? attributes.dimension ?? 3);
-        coordinates.decimal = attributes.decimal ?? '.';
-        coordinates.tupleSeparator = attributes.ts ?? ' ';
-        coordinates.coordinateSeparator = attributes.cs ?? ',';
-        coordinates.line = parser.line;
+        coordinates.dimension = Number(attributes.get('srsDimension') ?? attributes.get('dimension') ?? 3);
+        coordinates.decimal = attributes.get('decimal') ?? '.';
+        coordinates.tupleSeparator = attributes.get('ts') ?? ' ';
+        coordinates.coordinateSeparator = attributes.get('cs') ?? ',';
+        // Its line is needed only for a warning: marked, counted only then.
+        parser.markLine();
         coordinates.name = name;
         if (name === 'coordinates') startText();
         else {
@@ -673,12 +733,15 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       }
 
       if (depth === 0) {
-        const namespace = Object.entries(attributes).find(
-          ([key, value]) => key.startsWith('xmlns') && /citygml\/(\d\.\d)$/.test(value),
-        );
-        if (namespace) result.version = /citygml\/(\d\.\d)$/.exec(namespace[1])![1];
+        for (let index = 0; index < attributes.length; index++) {
+          const version = /citygml\/(\d\.\d)$/.exec(attributes.valueAt(index));
+          if (version && attributes.nameAt(index).startsWith('xmlns')) {
+            result.version = version[1];
+            break;
+          }
+        }
       }
-      const srsName = attributeRoles & ATTRIBUTE_SRS_NAME ? attributes.srsName : undefined;
+      const srsName = attributeRoles & ATTRIBUTE_SRS_NAME ? attributes.get('srsName') : undefined;
       if (srsName !== undefined && !collectOnly) {
         if (objectStack.length === 0 && result.rootSrsName === undefined) result.rootSrsName = srsName;
         else if (group && group.srsName === undefined) group.srsName = srsName;
@@ -736,7 +799,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         if (isGenericName) {
           generic = {
             object,
-            name: attributes.name ?? '',
+            name: attributes.get('name') ?? '',
             value: '',
             numeric: (role & ROLE_GENERIC_NUMERIC) !== 0,
           };
@@ -777,9 +840,12 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
       } else if (generic && (name === 'name' || name === 'value')) {
         startText();
         const capture = generic;
+        // Closures capture block constants, never onOpen's parameters: a captured parameter would cost a context
+        // object on every call, for every element.
+        const isName = name === 'name';
         closer = () => {
           const value = takeText();
-          if (name === 'name') capture.name = value.trim();
+          if (isName) capture.name = value.trim();
           else capture.value = value;
         };
       }
@@ -818,11 +884,12 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         (name === 'transformationMatrix' || (name === 'pos' && names[depth - 2] === 'referencePoint'))
       ) {
         const current = implicit;
+        const isMatrix = name === 'transformationMatrix';
         startText();
         closer = () => {
           const numbers: number[] = [];
           parseNumbers(takeText(), numbers);
-          if (name === 'transformationMatrix') current.matrix = numbers.length === 16 ? numbers : undefined;
+          if (isMatrix) current.matrix = numbers.length === 16 ? numbers : undefined;
           else current.referencePoint = numbers.length >= 3 ? numbers : undefined;
         };
       }
@@ -851,7 +918,8 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
 
       if (role & ROLE_AGGREGATE) {
         const id = idAttribute(attributes, attributeRoles);
-        const reverse = (attributeRoles & ATTRIBUTE_ORIENTATION) !== 0 && attributes.orientation === '-';
+        const reverse =
+          (attributeRoles & ATTRIBUTE_ORIENTATION) !== 0 && attributes.get('orientation') === '-';
         if (id || reverse) {
           const savedReversed = reversed;
           if (reverse) reversed = !reversed;
@@ -875,6 +943,7 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
           reversed,
           owner: objectStack[objectStack.length - 1],
           aggregates: aggregateIds.length > 0 ? [...aggregateIds] : NO_AGGREGATES,
+          selection: 0,
         };
         ringRole = 'exterior';
         code = CLOSE_POLYGON;
@@ -898,12 +967,13 @@ export async function readCityGml(file: string, options: CityGmlReadOptions): Pr
         };
       } else if (material && (name === 'diffuseColor' || name === 'transparency' || name === 'target')) {
         const current = material;
-        if (name === 'target' && target !== undefined) current.targets.push(target);
+        const property = name;
+        if (property === 'target' && target !== undefined) current.targets.push(target);
         startText();
         closer = () => {
           const value = takeText().trim();
-          if (name === 'diffuseColor') current.diffuse = value;
-          else if (name === 'transparency') current.transparency = Number(value) || 0;
+          if (property === 'diffuseColor') current.diffuse = value;
+          else if (property === 'transparency') current.transparency = Number(value) || 0;
           else if (value !== '') current.targets.push(value.startsWith('#') ? value.slice(1) : value);
         };
       }

@@ -29,6 +29,8 @@ const COLON = 58;
 const NEWLINE = 10;
 /** Text larger than this without a '<' is handed over in pieces rather than carried to the next chunk. */
 const TEXT_FLUSH_BYTES = 1 << 16;
+/** How many bytes of a chunk are joined first with the token cut by the last chunk's end (see finishRest()). */
+const JOIN_HEAD_BYTES = 256;
 /** How far text is scanned for '<' byte by byte before a native search (see scan()). */
 const SHORT_TEXT_BYTES = 16;
 
@@ -69,8 +71,57 @@ ATTRIBUTE_VALUE_BYTES[LT] = VALUE_LT;
 for (const code of [9, 10, 13]) ATTRIBUTE_VALUE_BYTES[code] = VALUE_SPACE;
 ATTRIBUTE_VALUE_BYTES[QUOTE] = VALUE_QUOTE;
 ATTRIBUTE_VALUE_BYTES[APOS] = VALUE_QUOTE;
-/** The attributes of every tag that has none (most tags): shared, so none is allocated for them. */
-const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
+/**
+ * The attributes of the start tag being reported to onOpen: qualified names, decoded values and the names' roles (what
+ * `classifyAttribute` returned), in document order. One instance serves every tag and is valid only during onOpen (an
+ * object per tag, with a property store keyed by a different name at each tag, cost more than the rest of the tag).
+ */
+export class XmlAttributes {
+  /** The number of attributes. */
+  length = 0;
+  private readonly names: string[] = [];
+  private readonly values: string[] = [];
+  private readonly roles: number[] = [];
+
+  /** The value of the attribute with this qualified name. */
+  get(qualifiedName: string): string | undefined {
+    for (let index = 0; index < this.length; index++)
+      if (this.names[index] === qualifiedName) return this.values[index];
+    return undefined;
+  }
+
+  /** The value of the first attribute whose name's role has any of the bits of `role`. */
+  withRole(role: number): string | undefined {
+    for (let index = 0; index < this.length; index++)
+      if ((this.roles[index] & role) !== 0) return this.values[index];
+    return undefined;
+  }
+
+  /** The qualified name of the attribute at `index` (document order). */
+  nameAt(index: number): string {
+    return this.names[index];
+  }
+
+  /** The value of the attribute at `index` (document order). */
+  valueAt(index: number): string {
+    return this.values[index];
+  }
+
+  /** Starts the next tag's attributes. */
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** Adds an attribute; false (nothing added) when the tag has one of that name already. */
+  add(qualifiedName: string, value: string, role: number): boolean {
+    if (this.get(qualifiedName) !== undefined) return false;
+    this.names[this.length] = qualifiedName;
+    this.values[this.length] = value;
+    this.roles[this.length] = role;
+    this.length++;
+    return true;
+  }
+}
 
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, exponent) => 10 ** exponent);
 
@@ -143,8 +194,12 @@ function parseNumberText(text: string, out: number[]): boolean {
 
 interface NameEntry {
   bytes: Buffer;
+  /** bytes.length, as a plain field (a typed array's length is a getter, and names are measured at every tag). */
+  length: number;
   /** The bytes in whole groups of four, as little-endian 32-bit integers (see sameName()). */
   words: Int32Array;
+  /** The last four bytes (overlapping the last group) as a little-endian 32-bit integer; 0 when shorter. */
+  lastWord: number;
   qualified: string;
   local: string;
   /** classify(local) of a tag name or classifyAttribute(qualified) of an attribute name, once seen (-1 until then). */
@@ -152,6 +207,19 @@ interface NameEntry {
   /** The name's hash key, and the next entry in its slot of the name table. */
   key: number;
   next: NameEntry | undefined;
+  /**
+   * For a tag name: the name of the start tag seen last as this element's first child, and as its next sibling.
+   * CityGML repeats the same sequences (surfaceMember, Polygon, exterior, LinearRing, posList; a building's
+   * properties), so a start tag's bytes are compared with the name predicted by these first, which spares hashing and
+   * looking up the name (see startTag()).
+   */
+  child: NameEntry | undefined;
+  sibling: NameEntry | undefined;
+  /**
+   * The attribute name that came first in this tag last time (for a tag name), or that followed this one (for an
+   * attribute name): compared first, as child is.
+   */
+  attribute: NameEntry | undefined;
 }
 
 /** Slots of a name table (a power of two); the tables hold at most MAX_NAMES names. */
@@ -226,14 +294,15 @@ function sameName(
   start: number,
   end: number,
 ): boolean {
-  const bytes = name.bytes;
-  const length = bytes.length;
+  const length = name.length;
   if (end - start !== length) return false;
   const words = name.words;
-  let index = 0;
-  for (let word = 0; word < words.length; word++, index += 4)
-    if (view.getInt32(start + index, true) !== words[word]) return false;
-  for (; index < length; index++) if (bytes[index] !== buffer[start + index]) return false;
+  for (let word = 0; word < words.length; word++)
+    if (view.getInt32(start + 4 * word, true) !== words[word]) return false;
+  // The bytes after the last whole group: in the last four bytes, which may overlap it.
+  if (length >= 4) return length % 4 === 0 || view.getInt32(end - 4, true) === name.lastWord;
+  const bytes = name.bytes;
+  for (let index = 0; index < length; index++) if (bytes[index] !== buffer[start + index]) return false;
   return true;
 }
 
@@ -242,16 +311,12 @@ export class XmlTokenizer {
   /** While true, text and CDATA inside elements are decoded and passed to onText; otherwise skipped. */
   captureText = false;
   /**
-   * Start tag: local name (prefix removed), attributes by qualified name (values decoded; one shared frozen object for
+   * Start tag: local name (prefix removed), attributes (values decoded; valid only during the call, see XmlAttributes)
    * tags without any), the name's role (what `classify` returned for it), and the roles of its attribute names
    * (what `classifyAttribute` returned for each, OR-ed together; 0 without attributes).
    */
-  onOpen: (
-    localName: string,
-    attributes: Readonly<Record<string, string>>,
-    role: number,
-    attributeRoles: number,
-  ) => void = () => undefined;
+  onOpen: (localName: string, attributes: XmlAttributes, role: number, attributeRoles: number) => void = () =>
+    undefined;
   /**
    * Classifies a tag's local name, once per distinct name (names are interned), so that onOpen can switch on a number
    * instead of testing the name against sets and patterns at every element. Set it before the first write.
@@ -289,9 +354,13 @@ export class XmlTokenizer {
   /** Absolute offset the current line/column refer to. */
   private position = 0;
   private countedTo = 0;
+  /** The position markLine() marked, and its line (-1 until counted). */
+  private mark = 0;
+  private markedLineNumber = 0;
   private lineNumber = 1;
   private lineStart = 0;
   private readonly stack: NameEntry[] = [];
+  private readonly attributes = new XmlAttributes();
   /**
    * Interned tag and attribute names (apart: their local names and roles differ): hash tables of their own (chained
    * in slots by key), as a Map lookup cost more than the rest of interning for the short names of a tag-heavy document.
@@ -299,6 +368,10 @@ export class XmlTokenizer {
   private readonly tagNames = newNameTable();
   private readonly attributeNames = newNameTable();
   private nameCount = 0;
+  /** The root element's name once seen (its prediction, as NameEntry.child is for children). */
+  private root: NameEntry | undefined;
+  /** The element closed last, while no start tag followed it: the next start tag is its sibling. */
+  private previousSibling: NameEntry | undefined;
   private rootSeen = false;
   private started = false;
   private closed = false;
@@ -320,19 +393,43 @@ export class XmlTokenizer {
     return this.position - this.lineStart + 1;
   }
 
+  /**
+   * Marks the current position, whose line markedLine() returns later: counted only if asked for (lines are counted
+   * up to each position asked for, and a position asked for in passing costs a search of its own).
+   */
+  markLine(): void {
+    this.mark = this.position;
+    this.markedLineNumber = -1;
+  }
+
+  /** The 1-based line of the position markLine() marked last. */
+  markedLine(): number {
+    if (this.markedLineNumber < 0) {
+      // Nothing counted past the mark yet.
+      this.countLines(this.mark);
+      this.markedLineNumber = this.lineNumber;
+    }
+    return this.markedLineNumber;
+  }
+
   private countLines(to: number): void {
     if (to <= this.countedTo) return;
     const from = Math.max(0, this.countedTo - this.base);
     // A view bounded at `to`, so that a long stretch without newlines is not searched to the buffer's end each time.
     const view = this.buffer.subarray(from, to - this.base);
+    // Counting past a marked position whose line is not known yet: its line is known now or never (the bytes before
+    // it may be dropped), and it is the count of the newlines before it.
+    const mark = this.markedLineNumber < 0 ? this.mark - this.base - from : Infinity;
     let index = 0;
     for (;;) {
       const newline = view.indexOf(NEWLINE, index);
       if (newline < 0) break;
+      if (newline >= mark && this.markedLineNumber < 0) this.markedLineNumber = this.lineNumber;
       this.lineNumber++;
       this.lineStart = this.base + from + newline + 1;
       index = newline + 1;
     }
+    if (this.markedLineNumber < 0 && to > this.mark) this.markedLineNumber = this.lineNumber;
     this.countedTo = to;
   }
 
@@ -345,16 +442,21 @@ export class XmlTokenizer {
   write(chunk: Buffer): void {
     if (this.closed) throw new XmlSyntaxError('write after close', this.line);
     let buffer: Buffer;
-    if (this.restLength > 0) {
+    let index = 0;
+    if (this.restLength > 0 && this.started) {
+      index = this.finishRest(chunk);
+      if (index < 0) return;
+      buffer = chunk;
+    } else if (this.restLength > 0) {
       buffer = this.join(chunk);
+      this.total += chunk.length;
     } else {
       buffer = chunk;
       this.base = this.total;
+      this.total += chunk.length;
     }
-    this.total += chunk.length;
     this.buffer = buffer;
     this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
-    let index = 0;
     if (!this.started) {
       if (buffer.length < 3 && this.total < 3) {
         this.keepRest(buffer, 0);
@@ -363,6 +465,11 @@ export class XmlTokenizer {
       this.started = true;
       if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) index = 3;
     }
+    this.scanAndKeepRest(buffer, index);
+  }
+
+  /** Scans `buffer` (the bytes from `base` on) from `index`; keeps what is left in the join buffer. */
+  private scanAndKeepRest(buffer: Buffer, index: number): number {
     const consumed = this.scan(buffer, index, false);
     // Count the lines of what is dropped, so that line numbers survive the buffer swap.
     this.countLines(this.base + consumed);
@@ -373,6 +480,34 @@ export class XmlTokenizer {
     } else {
       this.restLength = 0;
       this.base += buffer.length;
+    }
+    return consumed;
+  }
+
+  /**
+   * Finishes the token cut by the last chunk's end in the join buffer, joining only the chunk's first bytes (more while
+   * the token goes on): joining whole chunks copied the document once more. Returns the index in `chunk` where
+   * scanning goes on, or -1 when the whole chunk went into the join buffer.
+   */
+  private finishRest(chunk: Buffer): number {
+    const chunkBase = this.total;
+    this.total += chunk.length;
+    let taken = 0;
+    for (;;) {
+      const more = Math.min(chunk.length - taken, Math.max(JOIN_HEAD_BYTES, 3 * taken));
+      const buffer = this.join(chunk.subarray(taken, taken + more));
+      taken += more;
+      this.buffer = buffer;
+      this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
+      const start = this.base;
+      const reached = start + this.scanAndKeepRest(buffer, 0);
+      if (reached >= chunkBase) {
+        // Past the cut token: the rest of the chunk is scanned where it is.
+        this.restLength = 0;
+        this.base = chunkBase;
+        return reached - chunkBase;
+      }
+      if (taken === chunk.length) return -1;
     }
   }
 
@@ -484,7 +619,7 @@ export class XmlTokenizer {
     let gt = -1;
     if (open !== undefined) {
       // Fast path: the open tag's name right after "</" and then ">", compared in place without searching for ">".
-      const expectedEnd = index + 2 + open.bytes.length;
+      const expectedEnd = index + 2 + open.length;
       if (
         expectedEnd < buffer.length &&
         buffer[expectedEnd] === GT &&
@@ -511,6 +646,7 @@ export class XmlTokenizer {
       }
     }
     this.position = this.base + gt;
+    this.previousSibling = open;
     this.onClose();
     return gt + 1;
   }
@@ -554,6 +690,11 @@ export class XmlTokenizer {
   }
 
   private hasAmpersand(buffer: Buffer, start: number, end: number): boolean {
+    if (end - start <= SHORT_TEXT_BYTES * 4) {
+      // Short text (most captured text: attribute values of city objects): a view to search costs more than a loop.
+      for (let index = start; index < end; index++) if (buffer[index] === AMP) return true;
+      return false;
+    }
     // Bounded search: indexOf on the whole buffer would scan to its end for every text without '&'.
     return buffer.subarray(start, end).indexOf(AMP) >= 0;
   }
@@ -628,12 +769,17 @@ export class XmlTokenizer {
     for (let word = 0; word < words.length; word++) words[word] = bytes.readInt32LE(word * 4);
     const entry: NameEntry = {
       bytes,
+      length: bytes.length,
       words,
+      lastWord: bytes.length >= 4 ? bytes.readInt32LE(bytes.length - 4) : 0,
       qualified,
       local: colon < 0 ? qualified : decode(buffer, colon + 1, end, high < 0x80),
       role: -1,
       key,
       next: table[slot],
+      child: undefined,
+      sibling: undefined,
+      attribute: undefined,
     };
     if (this.nameCount < MAX_NAMES) {
       table[slot] = entry;
@@ -645,27 +791,49 @@ export class XmlTokenizer {
   /** A start tag (or empty-element tag) at `index`; returns the index after it, or -1 when incomplete. */
   private startTag(buffer: Buffer, index: number): number {
     const length = buffer.length;
-    if (!isNameStart(buffer[index + 1]))
-      this.fail('disallowed character at the start of a tag name', index + 1);
+    const stack = this.stack;
+    const parent = stack.length > 0 ? stack[stack.length - 1] : undefined;
+    const sibling = this.previousSibling;
+    let entry = sibling !== undefined ? sibling.sibling : parent !== undefined ? parent.child : this.root;
     let cursor = index + 1;
-    let colon = -1;
-    let hash = 0;
-    for (; cursor < length; cursor++) {
-      const code = buffer[cursor];
-      // One table lookup instead of eight comparisons for the (common) ordinary name byte.
-      const kind = TAG_NAME_BYTES[code];
-      if (kind !== NAME_BYTE) {
-        if (kind === NAME_END) break;
-        if (kind === NAME_DISALLOWED) this.fail('disallowed character in a tag name', cursor);
-        if (colon < 0) colon = cursor;
-      }
-      hash = (Math.imul(hash, 31) + code) | 0;
+    if (entry !== undefined) {
+      // The predicted name followed by a byte that ends a name: the bytes are those of a name that passed the checks
+      // below when it was interned.
+      const end = cursor + entry.length;
+      if (
+        end < length &&
+        TAG_NAME_BYTES[buffer[end]] === NAME_END &&
+        sameName(entry, this.view, buffer, cursor, end)
+      )
+        cursor = end;
+      else entry = undefined;
     }
-    if (cursor >= length) return -1;
-    const entry = this.intern(this.tagNames, buffer, index + 1, cursor, colon, hash);
-    let attributes = NO_ATTRIBUTES;
+    if (entry === undefined) {
+      if (!isNameStart(buffer[cursor])) this.fail('disallowed character at the start of a tag name', cursor);
+      let colon = -1;
+      let hash = 0;
+      for (; cursor < length; cursor++) {
+        const code = buffer[cursor];
+        // One table lookup instead of eight comparisons for the (common) ordinary name byte.
+        const kind = TAG_NAME_BYTES[code];
+        if (kind !== NAME_BYTE) {
+          if (kind === NAME_END) break;
+          if (kind === NAME_DISALLOWED) this.fail('disallowed character in a tag name', cursor);
+          if (colon < 0) colon = cursor;
+        }
+        hash = (Math.imul(hash, 31) + code) | 0;
+      }
+      if (cursor >= length) return -1;
+      entry = this.intern(this.tagNames, buffer, index + 1, cursor, colon, hash);
+      if (sibling !== undefined) sibling.sibling = entry;
+      else if (parent !== undefined) parent.child = entry;
+      else this.root = entry;
+    }
+    const attributes = this.attributes;
+    attributes.clear();
     let attributeRoles = 0;
     let selfClosing = false;
+    let previousAttribute: NameEntry | undefined;
     for (;;) {
       const before = cursor;
       while (cursor < length && isSpace(buffer[cursor])) cursor++;
@@ -681,16 +849,32 @@ export class XmlTokenizer {
       }
       if (cursor === before) this.fail('no whitespace between attributes', cursor);
       const nameStart = cursor;
-      let nameHash = 0;
-      for (; cursor < length; cursor++) {
-        const c = buffer[cursor];
-        if (ATTRIBUTE_NAME_END[c] !== 0) break;
-        nameHash = (Math.imul(nameHash, 31) + c) | 0;
+      const previous = previousAttribute ?? entry;
+      let attribute = previous.attribute;
+      if (attribute !== undefined) {
+        const end = cursor + attribute.length;
+        if (
+          end < length &&
+          ATTRIBUTE_NAME_END[buffer[end]] !== 0 &&
+          sameName(attribute, this.view, buffer, cursor, end)
+        )
+          cursor = end;
+        else attribute = undefined;
       }
-      if (cursor >= length) return -1;
-      if (cursor === nameStart) this.fail('disallowed character in an attribute name', cursor);
-      const attribute = this.intern(this.attributeNames, buffer, nameStart, cursor, -1, nameHash);
-      if (attribute.role < 0) attribute.role = this.classifyAttribute(attribute.qualified);
+      if (attribute === undefined) {
+        let nameHash = 0;
+        for (; cursor < length; cursor++) {
+          const c = buffer[cursor];
+          if (ATTRIBUTE_NAME_END[c] !== 0) break;
+          nameHash = (Math.imul(nameHash, 31) + c) | 0;
+        }
+        if (cursor >= length) return -1;
+        if (cursor === nameStart) this.fail('disallowed character in an attribute name', cursor);
+        attribute = this.intern(this.attributeNames, buffer, nameStart, cursor, -1, nameHash);
+        previous.attribute = attribute;
+        if (attribute.role < 0) attribute.role = this.classifyAttribute(attribute.qualified);
+      }
+      previousAttribute = attribute;
       attributeRoles |= attribute.role;
       const name = attribute.qualified;
       while (cursor < length && isSpace(buffer[cursor])) cursor++;
@@ -732,10 +916,7 @@ export class XmlTokenizer {
         this.position = this.base + valueStart;
         value = decodeEntities(value, this.line);
       }
-      if (attributes === NO_ATTRIBUTES) attributes = {};
-      else if (Object.prototype.hasOwnProperty.call(attributes, name))
-        this.fail(`duplicate attribute ${name}`, nameStart);
-      attributes[name] = value;
+      if (!attributes.add(name, value, attribute.role)) this.fail(`duplicate attribute ${name}`, nameStart);
       cursor = valueEnd + 1;
     }
     // cursor is at the closing '>'.
@@ -745,10 +926,12 @@ export class XmlTokenizer {
     }
     this.position = this.base + cursor;
     this.stack.push(entry);
+    this.previousSibling = undefined;
     if (entry.role < 0) entry.role = this.classify(entry.local);
     this.onOpen(entry.local, attributes, entry.role, attributeRoles);
     if (selfClosing) {
       this.stack.pop();
+      this.previousSibling = entry;
       this.onClose();
     }
     return cursor + 1;

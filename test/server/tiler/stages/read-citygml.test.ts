@@ -47,6 +47,61 @@ describe('readCityGml', () => {
     ]);
   });
 
+  it('returns polygons in document order, each once, whatever the order and repeats of the xlinks to them', async () => {
+    // Polygons are squares at heights z = 1..4; the solid (LOD 1 and LOD 3) references some of them again, backwards,
+    // twice, and one (z = 5) defined in a later member.
+    const square = (id: string, z: number) =>
+      `<gml:surfaceMember><gml:Polygon gml:id="${id}"><gml:exterior><gml:LinearRing><gml:posList>` +
+      `0 0 ${z} 1 0 ${z} 1 1 ${z} 0 0 ${z}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>`;
+    const link = (id: string) => `<gml:surfaceMember xlink:href="#${id}"/>`;
+    const xml = [
+      '<core:CityModel xmlns:core="http://www.opengis.net/citygml/2.0" xmlns:bldg="http://www.opengis.net/citygml/building/2.0"',
+      ' xmlns:gml="http://www.opengis.net/gml" xmlns:xlink="http://www.w3.org/1999/xlink">',
+      '<core:cityObjectMember><bldg:Building gml:id="B">',
+      `<bldg:lod1MultiSurface><gml:MultiSurface>${square('p1', 1)}</gml:MultiSurface></bldg:lod1MultiSurface>`,
+      `<bldg:lod3MultiSurface><gml:MultiSurface>${square('p2', 2)}${square('p3', 3)}${link('p5')}${link('p4')}</gml:MultiSurface></bldg:lod3MultiSurface>`,
+      `<bldg:lod3Solid><gml:Solid><gml:exterior><gml:CompositeSurface>${link('p4')}${link('p3')}${link('p2')}${link('p4')}${link('p5')}`,
+      '</gml:CompositeSurface></gml:exterior></gml:Solid></bldg:lod3Solid>',
+      `<bldg:lod4MultiSurface><gml:MultiSurface>${square('p4', 4)}</gml:MultiSurface></bldg:lod4MultiSurface>`,
+      '</bldg:Building></core:cityObjectMember>',
+      `<core:cityObjectMember><bldg:Building gml:id="C"><bldg:lod1MultiSurface><gml:MultiSurface>${square('p5', 5)}`,
+      '</gml:MultiSurface></bldg:lod1MultiSurface></bldg:Building></core:cityObjectMember>',
+      '</core:CityModel>',
+    ].join('\n');
+    const file = path.join(temporary, 'xlink-order.gml');
+    writeFileSync(file, xml);
+    const heights = (record: CityObjectRecord) => record.polygons.map((polygon) => polygon.rings[0][2]);
+    // LOD 4 (highest): p4, then nothing else at LOD 4.
+    expect(heights((await read(file)).byId.get('B')!)).toEqual([4]);
+    // LOD 3: p2, p3 (own, in document order), p4 (defined later in the member, referenced twice), p5 (elsewhere).
+    const lod3 = (await read(file, { lod: 3 })).byId.get('B')!;
+    expect(lod3.lod).toBe(3);
+    expect(heights(lod3)).toEqual([2, 3, 4, 5]);
+    // Asked LOD 2: the highest up to it (1); asked LOD 0: none up to it, so the lowest (1).
+    expect(heights((await read(file, { lod: 2 })).byId.get('B')!)).toEqual([1]);
+    expect((await read(file, { lod: 0 })).byId.get('B')!.lod).toBe(1);
+  });
+
+  it('warns with the line where a posList that is not a list of coordinates starts', async () => {
+    const xml = [
+      '<core:CityModel xmlns:core="http://www.opengis.net/citygml/2.0" xmlns:bldg="http://www.opengis.net/citygml/building/2.0"',
+      ' xmlns:gml="http://www.opengis.net/gml"><core:cityObjectMember><bldg:Building gml:id="B"><bldg:lod2MultiSurface>',
+      '<gml:MultiSurface><gml:surfaceMember><gml:Polygon><gml:exterior><gml:LinearRing>',
+      '<gml:posList',
+      ' srsDimension="3">0 0 1 1 0 1',
+      '1 1 x 0 0 1',
+      '</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface>',
+      '</bldg:lod2MultiSurface></bldg:Building></core:cityObjectMember></core:CityModel>',
+    ].join('\n');
+    const file = path.join(temporary, 'bad-poslist.gml');
+    writeFileSync(file, xml);
+    const { warnings } = await read(file);
+    // The start tag ends on line 5 (the line the reader gave before lines were counted only when asked for).
+    expect(
+      warnings.filter((warning) => /posList holds text/.test(warning.message)).map((w) => w.line),
+    ).toEqual([5]);
+  });
+
   it('returns attributes, generic attributes and the root envelope srsName', async () => {
     const { byId, result } = await read(XLINKS);
     expect(result.version).toBe('2.0');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  XmlAttributes,
   XmlSyntaxError,
   XmlTokenizer,
   decodeEntities,
@@ -9,11 +10,24 @@ import {
 type Event =
   ['open', string, Record<string, string>, number] | ['close'] | ['text', string] | ['doctype', string];
 
+/** A tag's attributes as an object by qualified name, in document order. */
+function attributesOf(attributes: XmlAttributes): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (let index = 0; index < attributes.length; index++)
+    object[attributes.nameAt(index)] = attributes.valueAt(index);
+  return object;
+}
+
+/** The events of an element without attributes and content on line 1. */
+function emptyElement(name: string): Event[] {
+  return [['open', name, {}, 1], ['close']];
+}
+
 /** Records the tokenizer's events, capturing text inside every element named `capture`. */
 function recordEvents(tokenizer: XmlTokenizer, capture = 'posList'): Event[] {
   const events: Event[] = [];
   tokenizer.onOpen = (name, attributes) => {
-    events.push(['open', name, attributes, tokenizer.line]);
+    events.push(['open', name, attributesOf(attributes), tokenizer.line]);
     if (name === capture) tokenizer.captureText = true;
   };
   tokenizer.onClose = () => {
@@ -134,6 +148,23 @@ describe('xml-tokenizer', () => {
     for (const size of [1, 5, 16, 17, 33, 100]) expect(tokenize(xml, size)).toEqual(expected);
   });
 
+  it('returns the same events whatever the chunk boundaries in chunks larger than the first bytes joined to a cut token', () => {
+    // Tokens of every kind and of lengths up to a few kilobytes, so that a cut token completes within the first bytes
+    // of the next chunk or only after them.
+    const parts: string[] = [];
+    for (let index = 0; index < 60; index++) {
+      const long = 'y'.repeat((index * 97) % 3000);
+      parts.push(
+        `<item n="${index}" v="${long}&amp;">\n<!-- ${long} -->\n<posList>${long} &lt; ${index}</posList>` +
+          `<![CDATA[${long}]]>\n</item>\n`,
+      );
+    }
+    const xml = `<r>\n${parts.join('')}</r>\n`;
+    const expected = tokenize(xml, 1 << 20);
+    expect(expected.filter((event) => event[0] === 'open')).toHaveLength(121);
+    for (const size of [255, 256, 257, 300, 1000, 4099]) expect(tokenize(xml, size)).toEqual(expected);
+  });
+
   it('returns the same events when the caller overwrites one chunk buffer between writes', () => {
     const xml = Buffer.from(DOCUMENT);
     const expected = tokenize(xml);
@@ -214,12 +245,58 @@ describe('xml-tokenizer', () => {
       // The same name twice is interned once: the second start tag must find it again.
       expect(tokenize(`<r><${name}/><${name}></${name}></r>`, 2)).toEqual([
         ['open', 'r', {}, 1],
-        ['open', name, {}, 1],
-        ['close'],
-        ['open', name, {}, 1],
-        ['close'],
+        ...emptyElement(name),
+        ...emptyElement(name),
         ['close'],
       ]);
+    }
+  });
+
+  it('returns each tag its own name and attributes when they differ from those that came there before', () => {
+    // Each element's child and each tag's attributes are compared with the names seen there last time: here the
+    // names differ from those by a byte, a prefix or a longer name, and the predicted name recurs.
+    const xml =
+      '<r><ab x="1"/><abc xy="2"/><ab x="3" xy="4"/><a x="5"/><ab xy="6" x="7"/><p:ab x="8"/><ab/><ab x="9"/></r>';
+    const expected: Event[] = [
+      ['open', 'r', {}, 1],
+      ['open', 'ab', { x: '1' }, 1],
+      ['close'],
+      ['open', 'abc', { xy: '2' }, 1],
+      ['close'],
+      ['open', 'ab', { x: '3', xy: '4' }, 1],
+      ['close'],
+      ['open', 'a', { x: '5' }, 1],
+      ['close'],
+      ['open', 'ab', { xy: '6', x: '7' }, 1],
+      ['close'],
+      ['open', 'ab', { x: '8' }, 1],
+      ['close'],
+      ['open', 'ab', {}, 1],
+      ['close'],
+      ['open', 'ab', { x: '9' }, 1],
+      ['close'],
+      ['close'],
+    ];
+    for (const size of [1, 2, 3, 5, 1 << 20]) {
+      expect(tokenize(xml, size)).toEqual(expected);
+      // The predicted name followed by a byte not allowed in a name, and a predicted attribute repeated.
+      expect(errorOf('<r><ab/><ab"/></r>', size).message).toBe('disallowed character in a tag name');
+      // First children and next siblings: each s's first child and the child after ab differ from last time.
+      expect(tokenize('<r><s><ab/><ab/></s><s><abc/><a/></s><s><ab/><a/></s></r>', size)).toEqual([
+        ['open', 'r', {}, 1],
+        ...[
+          ['ab', 'ab'],
+          ['abc', 'a'],
+          ['ab', 'a'],
+        ].flatMap(([first, second]): Event[] => [
+          ['open', 's', {}, 1],
+          ...emptyElement(first),
+          ...emptyElement(second),
+          ['close'],
+        ]),
+        ['close'],
+      ]);
+      expect(errorOf('<r><a x="1" y="2"/><a x="1" x="2"/></r>', size).message).toBe('duplicate attribute x');
     }
   });
 
@@ -235,12 +312,28 @@ describe('xml-tokenizer', () => {
     }
   });
 
-  it('gives every tag without attributes the same empty object, frozen so that no handler can change it', () => {
-    const opens = tokenize('<r><a/><b c="1"/><d/></r>').filter((event) => event[0] === 'open');
-    expect(opens.map((event) => event[2])).toEqual([{}, {}, { c: '1' }, {}]);
-    expect(opens[1][2]).toBe(opens[3][2]);
-    expect(Object.isFrozen(opens[1][2])).toBe(true);
-    expect(Object.isFrozen(opens[2][2])).toBe(false);
+  it('returns attribute values by qualified name and by role, for the current tag only', () => {
+    const tokenizer = new XmlTokenizer();
+    tokenizer.classifyAttribute = (name) => (name.endsWith(':id') ? 1 : name === 'href' ? 2 : 0);
+    const seen: Array<Array<string | undefined>> = [];
+    tokenizer.onOpen = (name, attributes) =>
+      seen.push([
+        name,
+        attributes.get('a:id'),
+        attributes.get('b'),
+        attributes.withRole(1),
+        attributes.withRole(2),
+        attributes.withRole(3),
+      ]);
+    feed(tokenizer, '<r><x b="1" a:id="i" c:id="j"/><y href="h"/><z/></r>', 3);
+    expect(seen).toEqual([
+      ['r', undefined, undefined, undefined, undefined, undefined],
+      // The first attribute with the role wins; an id or an href, whichever comes first, for both roles.
+      ['x', 'i', '1', 'i', undefined, 'i'],
+      ['y', undefined, undefined, undefined, 'h', 'h'],
+      ['z', undefined, undefined, undefined, undefined, undefined],
+    ]);
+    expect(new XmlAttributes().get('x')).toBeUndefined();
   });
 
   it('skips a UTF-8 byte order mark and decodes multi-byte characters split across chunks', () => {
@@ -256,6 +349,23 @@ describe('xml-tokenizer', () => {
     const numbers = Array.from({ length: 40_000 }, (_, index) => `${index}.5 &amp;`).join(' ');
     const events = tokenize(`<a><posList>${numbers}</posList></a>`, 1 << 14);
     expect(events[2]).toEqual(['text', numbers.replaceAll('&amp;', '&')]);
+  });
+
+  it('decodes an entity reference at either end of captured text, short or long', () => {
+    // Texts of 1 to 80 bytes around the length up to which the tokenizer looks for '&' byte by byte.
+    for (let length = 1; length <= 80; length++) {
+      const plain = 'x'.repeat(length);
+      const first = `&amp;${'x'.repeat(length - 1)}`;
+      const last = `${'x'.repeat(length - 1)}&lt;`;
+      const events = tokenize(
+        `<r><posList>${plain}</posList><posList>${first}</posList><posList>${last}</posList></r>`,
+      );
+      expect(events.filter((event) => event[0] === 'text').map((event) => event[1])).toEqual([
+        plain,
+        `&${'x'.repeat(length - 1)}`,
+        `${'x'.repeat(length - 1)}<`,
+      ]);
+    }
   });
 
   it('passes the DOCTYPE text, internal subset included, to onDoctype', () => {
@@ -281,6 +391,24 @@ describe('xml-tokenizer', () => {
     expect(errorOf('<a>\n<b x="1').message).toMatch(/end of document inside markup/);
     expect(errorOf('<a>\n<b x="1', 2).line).toBe(2);
     expect(errorOf('').message).toMatch(/no root element/);
+  });
+
+  it('returns the line of a marked position when asked later, whether lines were counted past it or not', () => {
+    const xml = '<r>\n<a/>\n\n<b>\n</b>\n<c/>\n</r>';
+    for (const size of [1, 2, 3, 5, 1 << 20]) {
+      for (const askAtB of [false, true]) {
+        const tokenizer = new XmlTokenizer();
+        const lines: number[] = [];
+        tokenizer.onOpen = (name) => {
+          if (name === 'a') tokenizer.markLine();
+          if (name === 'b' && askAtB) lines.push(tokenizer.line);
+          if (name === 'c') lines.push(tokenizer.markedLine(), tokenizer.line, tokenizer.markedLine());
+        };
+        feed(tokenizer, xml, size);
+        // a is on line 2, b on line 4, c on line 6.
+        expect(lines).toEqual(askAtB ? [4, 2, 6, 2] : [2, 6, 2]);
+      }
+    }
   });
 
   it('returns the local name after the first colon, and the whole name when there is none', () => {
