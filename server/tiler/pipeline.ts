@@ -267,7 +267,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     );
 
     // Merge in input order: duplicates (the first one is kept), line numbers of parts, CRS, schema.
-    const entries = new FeatureIndex();
+    let entries = new FeatureIndex();
     const seenIds = new Set<string>();
     const schema = new SchemaCollector();
     const crsUsed = new Set<string>();
@@ -275,7 +275,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     const crsProblems = new Set<string>();
     let linesBefore = 0;
     let currentFile = -1;
-    const mergeResult = (unit: ConversionUnit, result: UnitResult) => {
+    const mergeResult = (unit: ConversionUnit, result: UnitResult, only: boolean) => {
       if (unit.fileIndex !== currentFile) {
         currentFile = unit.fileIndex;
         linesBefore = 0;
@@ -301,19 +301,30 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       result.warnings.forEach(report);
       warningCount += result.warningCount - result.warnings.length;
       const unitEntries = FeatureIndex.fromData(result.entries);
+      // Duplicates first, then what is kept: the only result, of a whole file and without duplicates, is taken over as
+      // it is (its lines need no mapping and its types are numbered in the same order), not copied object by object.
+      const duplicates = new Uint8Array(unitEntries.length);
+      let duplicateCount = 0;
       for (let position = 0; position < unitEntries.length; position++) {
         const id = unitEntries.idAt(position);
-        const line = mapLine(unitEntries.lineAt(position));
         if (seenIds.has(id)) {
+          duplicates[position] = 1;
+          duplicateCount++;
           warn({
             file: givenName(unit.file),
-            line,
+            line: mapLine(unitEntries.lineAt(position)),
             message: `duplicate id ${id}: this ${unitEntries.typeAt(position)} is skipped, the first one is kept`,
           });
           continue;
         }
         seenIds.add(id);
-        entries.pushFrom(unitEntries, position, line);
+      }
+      if (only && !range && duplicateCount === 0) entries = unitEntries;
+      else {
+        entries.reserve(entries.length + unitEntries.length - duplicateCount);
+        for (let position = 0; position < unitEntries.length; position++)
+          if (duplicates[position] === 0)
+            entries.pushFrom(unitEntries, position, mapLine(unitEntries.lineAt(position)));
       }
       result.crs.forEach((label) => crsUsed.add(label));
       result.vertical.forEach((name) => verticalUsed.add(name));
@@ -334,9 +345,11 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       }
       results.length = 0;
       wholeResults.clear();
-      // Sized once: no copies while growing, and no room left over for the rest of the conversion.
-      entries.reserve(merged.reduce((sum, [, result]) => sum + result.entries.length, 0));
-      for (let next = merged.shift(); next; next = merged.shift()) mergeResult(...next);
+      // Sized once: no copies while growing, and no room left over for the rest of the conversion. (The only result,
+      // as in a one-thread conversion of one file, is usually taken over rather than copied; see mergeResult.)
+      const only = merged.length === 1;
+      if (!only) entries.reserve(merged.reduce((sum, [, result]) => sum + result.entries.length, 0));
+      for (let next = merged.shift(); next; next = merged.shift()) mergeResult(...next, only);
       seenIds.clear();
     };
     mergeAll();

@@ -268,7 +268,8 @@ export async function writeTileset(
   const featureOf = new Int32Array(entries.length);
   const uris: string[] = [];
   const plans: TilePlan[] = [];
-  const diagonals = new Float64Array(entries.length);
+  // Only for planning; let go before the tiles are written (8 bytes per object).
+  let diagonals = new Float64Array(entries.length);
   for (let index = 0; index < entries.length; index++) diagonals[index] = diagonalAt(entries, index);
 
   const planNode = (node: QuadtreeNode): Record<string, unknown> => {
@@ -312,6 +313,7 @@ export async function writeTileset(
     return tile;
   };
   const rootTile = planNode(root);
+  diagonals = new Float64Array(0);
   let done = 0;
   let bytes = await options.runTiles(plans, () => options.onTile?.(++done, plans.length));
   const tileset = {

@@ -350,6 +350,17 @@ describe('convertCityModels', () => {
     expect(duplicate.line).toBe(83);
   });
 
+  it("returns the first file's objects and a duplicate warning per object when the same file is given twice", async () => {
+    const file = path.join(SHARED, 'citygml/Building_and_garage_LOD2_citygml2.0_EPSG25832.gml');
+    const { summary, out } = await convert([file, file]);
+    // Building + BuildingPart + TINRelief, once.
+    expect(summary.features).toBe(3);
+    const duplicates = summary.warnings.filter((warning) => /^duplicate id /.test(warning.message));
+    expect(duplicates).toHaveLength(3);
+    expect(duplicates.every((warning) => warning.file === file)).toBe(true);
+    expect(Object.keys((await readIdIndex(out)).features)).toHaveLength(3);
+  });
+
   it('keeps the objects before malformed XML and lists the error with file and line', async () => {
     const file = path.join(FIXTURES, 'malformed_citygml2.0.gml');
     const { summary } = await convert([file]);
