@@ -426,6 +426,10 @@ export class FeatureIndex implements FeatureList {
   private stores: Uint16Array = new Uint16Array(0);
   private lines: Int32Array = new Int32Array(0);
   private ids: string[] = [];
+  /**
+   * Sparse: set only for objects that have a parent (most objects have none, e.g. buildings without parts, and an
+   * element per object would cost 8 bytes each for nothing); a hole reads as undefined.
+   */
   private parentIds: Array<string | undefined> = [];
   /** Per object, its type's number in `types` (2 bytes rather than an 8-byte array element). */
   private typeOf: Uint16Array = new Uint16Array(0);
@@ -508,7 +512,7 @@ export class FeatureIndex implements FeatureList {
     this.stores[index] = entry.store;
     this.lines[index] = entry.line ?? -1;
     this.ids.push(entry.id);
-    this.parentIds.push(entry.parentId);
+    if (entry.parentId !== undefined) this.parentIds[index] = entry.parentId;
     this.typeOf[index] = this.typeNumber(entry.type);
   }
 
@@ -541,7 +545,8 @@ export class FeatureIndex implements FeatureList {
     this.stores[to] = source.stores[index];
     this.lines[to] = line ?? -1;
     this.ids.push(source.ids[index]);
-    this.parentIds.push(source.parentIds[index]);
+    const parentId = source.parentIds[index];
+    if (parentId !== undefined) this.parentIds[to] = parentId;
     this.typeOf[to] = this.typeNumber(source.typeAt(index));
   }
 

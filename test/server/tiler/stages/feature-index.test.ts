@@ -87,6 +87,30 @@ describe('FeatureIndex', () => {
     expect(index.toData().ids).toEqual(['F0', 'F1', 'F2', 'F3', 'F4']);
   });
 
+  it('returns the parent id of only the objects that have one when parents are far apart, also after pushFrom, toData and fromData', () => {
+    const index = new FeatureIndex();
+    // Parents at 1 and 3 000 only: 2 998 objects without one in between.
+    for (let number = 0; number < 3_002; number++)
+      index.push(
+        entry(
+          `F${number}`,
+          'BuildingPart',
+          number,
+          number === 1 || number === 3_000 ? { parentId: `P${number}` } : {},
+        ),
+      );
+    const copy = FeatureIndex.fromData(index.toData());
+    const merged = new FeatureIndex();
+    for (const number of [0, 1, 2, 2_999, 3_000, 3_001]) merged.pushFrom(copy, number, undefined);
+    // Written out by hand: objects 1 and 3 000 of the copy are objects 1 and 4 of the merged index.
+    const expected = [undefined, 'P1', undefined, undefined, 'P3000', undefined];
+    expect([0, 1, 2, 2_999, 3_000, 3_001].map((number) => copy.parentIdAt(number))).toEqual(expected);
+    expect([0, 1, 2, 3, 4, 5].map((number) => merged.parentIdAt(number))).toEqual(expected);
+    expect('parentId' in merged.at(0)!).toBe(false);
+    expect(merged.at(4)!.parentId).toBe('P3000');
+    expect('parentId' in merged.at(5)!).toBe(false);
+  });
+
   it('returns the type of each object after toData and fromData when the index grew past its first capacity', () => {
     const types = ['Building', 'BuildingPart', 'Bridge'];
     const index = new FeatureIndex();
