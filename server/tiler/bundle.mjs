@@ -57,14 +57,19 @@ async function sourceHash(esbuildVersion, sources) {
 }
 
 /**
- * The stamp file of this source folder (several checkouts may share one cache folder): the sources' sizes and times,
- * and the bundle built from them. FNV-1a of the folder's path names it.
+ * The name of this source folder's stamp file (several checkouts may share one cache folder): the sources' sizes and
+ * times, and the bundle built from them. FNV-1a of the folder's path names it.
  */
-function stampFile(directory) {
+const STAMP_NAME = (() => {
   let hash = 0x811c9dc5;
   for (let index = 0; index < TILER_DIRECTORY.length; index++)
     hash = Math.imul(hash ^ TILER_DIRECTORY.charCodeAt(index), 0x01000193) >>> 0;
-  return path.join(directory, `stamp-${hash.toString(16).padStart(8, '0')}.json`);
+  return `stamp-${hash.toString(16).padStart(8, '0')}.json`;
+})();
+
+/** The stamp file in a cache folder. */
+function stampFile(directory) {
+  return path.join(directory, STAMP_NAME);
 }
 
 /** The bundle that the stamp file names, when the sources and esbuild are as they were then and the bundle exists. */

@@ -113,7 +113,7 @@ export function listInputFiles(inputs: string[]): { files: string[]; missing: st
  * once (gzip sniffing, the appearance pre-scan, xlink passes), and a pipe can be read only once. Returns the paths to
  * read, in input order.
  */
-export async function spoolUnseekableInputs(files: string[], staging: string): Promise<string[]> {
+async function spoolUnseekableInputs(files: string[], staging: string): Promise<string[]> {
   const readable: string[] = [];
   for (const [index, file] of files.entries()) {
     if (statSync(file).isFile()) {

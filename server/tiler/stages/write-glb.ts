@@ -577,7 +577,7 @@ function encodeStrings(
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** A GLB's binary chunk in parts: part i at byte `offsets[i]`, zeros between parts, `byteLength` bytes in all. */
-export interface GlbBinary {
+interface GlbBinary {
   parts: Uint8Array[];
   offsets: number[];
   byteLength: number;
@@ -590,7 +590,7 @@ const ZEROS = new Uint8Array(8);
  * A glTF JSON and its binary chunk as the pieces of a GLB container, in order: the GLB header, the JSON chunk and the
  * binary chunk's header in one buffer, then each part of the binary chunk with the zeros that pad it.
  */
-export function glbParts(gltf: Record<string, unknown>, binary: GlbBinary): Uint8Array[] {
+function glbParts(gltf: Record<string, unknown>, binary: GlbBinary): Uint8Array[] {
   const json = JSON.stringify(gltf);
   const jsonByteLength = Buffer.byteLength(json, 'utf8');
   const jsonLength = (jsonByteLength + 3) & ~3;

@@ -115,7 +115,7 @@ export class TileWriter {
 }
 
 /** Writes `parts` (`byteLength` bytes in all) one after another as the file `file`, replacing it if it exists. */
-export function writeParts(file: string, parts: Uint8Array[], byteLength: number): void {
+function writeParts(file: string, parts: Uint8Array[], byteLength: number): void {
   const descriptor = openSync(file, 'w');
   try {
     const written = writevSync(descriptor, parts);
