@@ -2,8 +2,9 @@
 // its own child process under /usr/bin/time -v: wall time, CPU time, peak RSS, output size and the ratios.
 // Prints figures, never fails on timing. Sizes: BENCH_TILER_SIZES (default 1000,5000,20000 with the peer; the peer
 // needs ~2 min and ~2.6 GB at 20,000) and BENCH_TILER_PLAZA_ONLY_SIZES (default 100000; Plaza alone, for memory
-// flatness). Plaza runs twice per input: as `npm run tiles` does (worker threads for large inputs, see
-// parallelMinimumBytes in server/tiler/pipeline.ts) and with --workers 1. Peer runs stop after 300 s.
+// flatness). Plaza runs twice per input: as `npm run tiles` does (worker threads for large inputs on four or more cores,
+// see parallelMinimumBytes in server/tiler/pipeline.ts) and with --workers 1. Peer runs stop after 300 s. A bare Node
+// start (`node -e 0`) is timed too: no Node CLI can be faster than that, which bounds the ratio on small inputs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   const demoRss: Array<{ label: string; megabytes: number; singleMegabytes: number }> = [];
   for (const input of inputs) {
     const megabytes = statSync(input.file).size / 1e6;
-    // What `npm run tiles` runs: the bundled CLI, worker threads by default for large inputs (see parallelMinimumBytes).
+    // What `npm run tiles` runs: the bundled CLI (worker threads by default only for large inputs on 4+ cores).
     const plazaCommand = (extra: string[]) => [
       'node',
       'server/tiler/bin.mjs',
@@ -158,7 +159,12 @@ async function main(): Promise<void> {
     const plaza = timed(plazaCommand([]), path.join(WORK, 'out-plaza'), 600);
     const single = timed(plazaCommand(['--workers', '1']), path.join(WORK, 'out-plaza'), 600);
     let peer: RunResult | undefined;
+    let bareNode: RunResult | undefined;
     if (input.withPeer) {
+      // The floor under every wall time here, taken beside the peer's run: Node's own start (median of 3).
+      bareNode = [0, 1, 2]
+        .map(() => timed(['node', '-e', '0'], path.join(WORK, 'out-none'), 60))
+        .sort((a, b) => a.wallSeconds - b.wallSeconds)[1];
       peer = timed(
         [
           'node',
@@ -217,6 +223,11 @@ async function main(): Promise<void> {
       ].join(' | '),
     );
     if (plaza.note) console.log(`  Plaza: ${plaza.note.slice(0, 160)}`);
+    if (peerValid && bareNode)
+      console.log(
+        `  Bounds for any Node CLI here: the peer takes ${format(peer!.wallSeconds / bareNode.wallSeconds)}× a bare Node start's wall time; ` +
+          `a bare Node (${format(bareNode.wallSeconds, 2)} s, ${format(bareNode.maxRssMegabytes, 0)} MB) has ${format(bareNode.maxRssMegabytes / peer!.maxRssMegabytes, 2)} of its peak RSS`,
+      );
     if (input.label.startsWith('demo city') && plaza.exitCode === 0)
       demoRss.push({
         label: input.label.replace('demo city, ', ''),
@@ -234,14 +245,14 @@ async function main(): Promise<void> {
           )} (largest ÷ smallest: ${format(pick(demoRss[demoRss.length - 1]) / pick(demoRss[0]), 2)})`,
       );
     console.log('');
-    line('default (worker threads for large inputs)', (row) => row.megabytes);
+    line('default (worker threads for large inputs on 4+ cores)', (row) => row.megabytes);
     line('one thread', (row) => row.singleMegabytes);
   }
   console.log(
     '\nTargets (issue 3): ≥ 20× faster than the peer, ≤ 1/3 of its peak RSS, ≥ 50 MB/s of CityGML per core, RSS flat from ' +
       '1,000 to 100,000 buildings. Wall times include process start-up (Plaza: the bundled CLI, ~0.1 s; the peer: plain Node); ' +
       'CPU time counts every thread (V8 compiles and collects garbage on helper threads, so one thread uses ~1.4 cores). ' +
-      'Plaza RSS is the default run (worker threads) and its peak includes every worker. The machine is shared, so compare rows run together.',
+      'Plaza RSS is the default run (worker threads from 32 MB on 4+ cores) and its peak includes every worker. The machine is shared, so compare rows run together.',
   );
 }
 
