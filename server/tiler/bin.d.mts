@@ -6,3 +6,7 @@ export const VALUE_OPTIONS: string[];
 export const FLAGS: string[];
 /** Whether a command line converts only regular files of at most SMALL_INPUT_BYTES together. */
 export function isSmallConversion(argv: string[]): boolean;
+/** A code cache file's V8 data, or undefined when it is missing or its checksum does not match. */
+export function readCodeCache(file: string): Buffer | undefined;
+/** Writes a code cache file: a CRC-32 of the data, then the data. */
+export function writeCodeCache(file: string, data: Buffer): void;
