@@ -18,7 +18,7 @@
 // kept beside it (loadBundle), written after a run so that it holds every function the conversion compiled.
 // Together, whole command vs the launcher before both (median of 7-9 A/B on a loaded machine): Bedburg (0.9 MB) CPU
 // 0.55 -> 0.52 s, demo 1k wall 1.00 -> 0.81 s and CPU 0.85 -> 0.66 s, 5k CPU 1.32 -> 1.19 s.
-import { readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,7 +122,8 @@ export function writeCodeCache(file, data) {
     writeFileSync(temporary, Buffer.concat([header, data]));
     renameSync(temporary, file);
   } catch {
-    // A read-only cache folder: every run compiles the bundle, as without a cache.
+    // A read-only cache folder or a full disk: every run compiles the bundle, as without a cache.
+    rmSync(temporary, { force: true });
   }
 }
 
