@@ -1,8 +1,14 @@
 /** Inputs up to this many bytes are converted in the launching process. */
 export const SMALL_INPUT_BYTES: number;
+/** Uncompressed CityGML inputs up to this many bytes are converted in the launching process too. */
+export const MEDIUM_CITYGML_BYTES: number;
 /** The CLI's options that take a value. */
 export const VALUE_OPTIONS: string[];
 /** The CLI's options without a value. */
 export const FLAGS: string[];
-/** Whether a command line converts only regular files of at most SMALL_INPUT_BYTES together. */
+/** Whether a command line converts only regular files of at most SMALL_INPUT_BYTES together (MEDIUM_CITYGML_BYTES for CityGML). */
 export function isSmallConversion(argv: string[]): boolean;
+/** A code cache file's V8 data, or undefined when it is missing or its checksum does not match. */
+export function readCodeCache(file: string): Buffer | undefined;
+/** Writes a code cache file: a CRC-32 of the data, then the data. */
+export function writeCodeCache(file: string, data: Buffer): void;

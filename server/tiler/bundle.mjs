@@ -1,5 +1,7 @@
 // The tiler as one pre-built JavaScript file: the CLI starts in ~0.1 s instead of compiling TypeScript on every run,
 // and conversion workers (worker_threads) load the same file whether the caller runs under tsx, Vitest or plain Node.
+// CommonJS, so that bin.mjs can compile it with a V8 code cache (Node 20 has none for ES modules); workers and
+// import() load it as any CommonJS file.
 // Built with esbuild into node_modules/.cache/plaza-tiler/ (falling back to the OS temp folder), keyed by a hash of the
 // tiler's sources, so an edited source rebuilds on the next run. Hashing every source costs each start ~10 ms, so a
 // stamp file per source folder remembers the bundle of the sources' last seen sizes and modification times; only when
@@ -76,7 +78,7 @@ function stampFile(directory) {
 function stampedBundle(directory, stamp) {
   try {
     const stamped = JSON.parse(readFileSync(stampFile(directory), 'utf8'));
-    if (stamped.stamp !== stamp || !/^tiler-[0-9a-f]+\.mjs$/.test(stamped.bundle)) return undefined;
+    if (stamped.stamp !== stamp || !/^tiler-[0-9a-f]+\.cjs$/.test(stamped.bundle)) return undefined;
     const file = path.join(directory, stamped.bundle);
     return existsSync(file) ? file : undefined;
   } catch {
@@ -99,11 +101,15 @@ function cacheDirectories() {
   return [path.join(ROOT, 'node_modules', '.cache', 'plaza-tiler'), path.join(tmpdir(), 'plaza-tiler-cache')];
 }
 
-/** Bundles of older sources, unused for an hour (a running conversion may still start workers on its own). */
+/**
+ * Bundles of older sources with their source maps and code caches (see bin.mjs), unused for an hour (a running
+ * conversion may still start workers on its own).
+ */
 function removeStaleBundles(directory, keep) {
   const hourAgo = Date.now() - 3_600_000;
   for (const entry of readdirSync(directory)) {
-    if (!/^tiler-[0-9a-f]+\.mjs(\.map)?$/.test(entry) || entry.startsWith(keep)) continue;
+    if (!/^tiler-[0-9a-f]+\.[cm]js(\.map|\.[0-9a-f]+\.cache(\.\d+)?)?$/.test(entry) || entry.startsWith(keep))
+      continue;
     const full = path.join(directory, entry);
     try {
       if (statSync(full).mtimeMs < hourAgo) rmSync(full, { force: true });
@@ -144,7 +150,7 @@ async function build() {
     const file = stampedBundle(directory, stamp);
     if (file) return file;
   }
-  const name = `tiler-${await sourceHash(version, sources)}.mjs`;
+  const name = `tiler-${await sourceHash(version, sources)}.cjs`;
   let lastError;
   for (const directory of cacheDirectories()) {
     const file = path.join(directory, name);
@@ -163,15 +169,14 @@ async function build() {
         outfile: temporary,
         bundle: true,
         platform: 'node',
-        format: 'esm',
+        // CommonJS, not ESM: Node 20 has no code cache for ES modules, and bin.mjs compiles this file with one.
+        format: 'cjs',
         target: 'node20',
-        define: { PLAZA_TILER_BUNDLED: 'true' },
+        define: { PLAZA_TILER_BUNDLED: 'true', 'import.meta.url': 'plazaBundleUrl' },
         external: ['esbuild'],
-        // npm packages are bundled too, so the file runs from any folder; CommonJS packages that require Node's
-        // built-ins get a real `require`.
-        banner: {
-          js: "import { createRequire as plazaCreateRequire } from 'node:module'; const require = plazaCreateRequire(import.meta.url);",
-        },
+        // npm packages are bundled too, so the file runs from any folder. The sources' import.meta.url (there is no
+        // import.meta in CommonJS) names this file.
+        banner: { js: "const plazaBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
         sourcemap: 'linked',
         logLevel: 'silent',
       });

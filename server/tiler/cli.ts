@@ -206,5 +206,8 @@ export async function runTilerProcess(argv: string[]): Promise<number> {
 
 // Run as a script (not when imported, and never in a worker thread, whose argv names the bundle it runs).
 if (isMainThread && process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exitCode = await runTilerProcess(process.argv.slice(2));
+  // No top-level await: the bundle that includes this file is CommonJS (bundle.mjs), where there is none.
+  void runTilerProcess(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -1,9 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FLAGS, isSmallConversion, SMALL_INPUT_BYTES, VALUE_OPTIONS } from '../../../server/tiler/bin.mjs';
+import {
+  FLAGS,
+  isSmallConversion,
+  MEDIUM_CITYGML_BYTES,
+  SMALL_INPUT_BYTES,
+  VALUE_OPTIONS,
+} from '../../../server/tiler/bin.mjs';
 
 const FIXTURES = path.resolve('test', 'fixtures', 'tiler');
 const SMALL = path.join(FIXTURES, 'xlinks-holes-parts_citygml2.0.gml');
@@ -22,10 +28,31 @@ describe('isSmallConversion', () => {
   });
 
   it('returns false when the inputs together pass the limit', () => {
-    const half = path.join(temporary, 'half.gml');
+    const half = path.join(temporary, 'half.city.json');
     writeFileSync(half, Buffer.alloc(SMALL_INPUT_BYTES / 2 + 1));
     expect(isSmallConversion([half, '--out', 'x'])).toBe(true);
     expect(isSmallConversion([half, half, '--out', 'x'])).toBe(false);
+  });
+
+  it('returns true for CityGML up to the medium limit together, false past it or with any other input', () => {
+    // Sparse files: only their size is read.
+    const sized = (name: string, bytes: number) => {
+      const file = path.join(temporary, name);
+      writeFileSync(file, '');
+      truncateSync(file, bytes);
+      return file;
+    };
+    const gml = sized('medium.gml', MEDIUM_CITYGML_BYTES / 2);
+    const xml = sized('medium.XML', MEDIUM_CITYGML_BYTES / 2);
+    expect(isSmallConversion([gml, xml, '--out', 'x'])).toBe(true);
+    expect(isSmallConversion([gml, xml, SMALL, '--out', 'x'])).toBe(false);
+    // Together above SMALL_INPUT_BYTES: CityJSON or compressed CityGML next to CityGML makes the run a child's.
+    const json = sized('small.city.json', 1000);
+    const gz = sized('small.gml.gz', 1000);
+    expect(isSmallConversion([gml, json, '--out', 'x'])).toBe(false);
+    expect(isSmallConversion([gml, gz, '--out', 'x'])).toBe(false);
+    // Everything together within SMALL_INPUT_BYTES runs here whatever the format.
+    expect(isSmallConversion([json, gz, SMALL, '--out', 'x'])).toBe(true);
   });
 
   it('returns false for a folder, a pipe, a missing file and an option it does not know', () => {
