@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { DataError, TilerUsageError } from './errors';
+import { isSmallConversionWork, tuneForSmallConversion } from './memory';
 import { removeOwnStaging } from './output-directory';
 import { convertCityModels } from './pipeline';
 import type { ConversionProgress, ConversionSummary, ConvertOptions } from './pipeline';
@@ -187,7 +188,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export async function runTilerProcess(argv: string[]): Promise<number> {
   let outDirectory: string | undefined;
   try {
-    outDirectory = parseTilerArguments(argv).options.outDirectory;
+    const { options } = parseTilerArguments(argv);
+    outDirectory = options.outDirectory;
+    if (isSmallConversionWork(options.inputs)) tuneForSmallConversion();
   } catch {
     // runTilerCommand reports the bad arguments.
   }

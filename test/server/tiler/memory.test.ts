@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { collectGarbage, createCollector } from '../../../server/tiler/memory';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectGarbage, createCollector, isSmallConversionWork } from '../../../server/tiler/memory';
 
 describe('memory', () => {
   it('returns the heap of dropped objects when collectGarbage() runs', () => {
@@ -24,5 +27,48 @@ describe('memory', () => {
     garbage = undefined;
     collect(150);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(20e6);
+  });
+
+  describe('isSmallConversionWork', () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'plaza-small-work-'));
+    afterAll(() => rmSync(directory, { recursive: true, force: true }));
+    /** A (sparse) file of `bytes` bytes. */
+    const fileOf = (name: string, bytes: number) => {
+      const file = path.join(directory, name);
+      writeFileSync(file, '');
+      truncateSync(file, bytes);
+      return file;
+    };
+
+    it('returns true when CityGML adds up to exactly 1 MB', () => {
+      expect(isSmallConversionWork([fileOf('a.gml', 700_000), fileOf('b.xml', (1 << 20) - 700_000)])).toBe(
+        true,
+      );
+    });
+
+    it('returns false when CityGML is one byte over 1 MB', () => {
+      expect(isSmallConversionWork([fileOf('big.gml', (1 << 20) + 1)])).toBe(false);
+    });
+
+    it('returns true when CityJSON is 256 KB (counted four times) and false one byte over', () => {
+      expect(isSmallConversionWork([fileOf('c.city.json', 256 << 10)])).toBe(true);
+      expect(isSmallConversionWork([fileOf('d.jsonl', (256 << 10) + 1)])).toBe(false);
+    });
+
+    it('returns true when 512 KB of CityGML and 128 KB of CityJSON make 1 MB of work', () => {
+      expect(isSmallConversionWork([fileOf('e.GML', 512 << 10), fileOf('f.json', 128 << 10)])).toBe(true);
+    });
+
+    it('returns false when a file has another name (counted as CityJSON), 300 KB', () => {
+      expect(isSmallConversionWork([fileOf('g.txt', 300_000)])).toBe(false);
+    });
+
+    it('returns false when an input is compressed, a folder or missing, however small', () => {
+      expect(isSmallConversionWork([fileOf('h.gml.gz', 10)])).toBe(false);
+      const folder = path.join(directory, 'folder');
+      mkdirSync(folder);
+      expect(isSmallConversionWork([folder])).toBe(false);
+      expect(isSmallConversionWork([path.join(directory, 'missing.gml')])).toBe(false);
+    });
   });
 });
