@@ -37,13 +37,16 @@ export function createCollector(every = COLLECT_EVERY_BYTES): (bytes: number) =>
 }
 
 /** Estimated work of a conversion (see {@link isSmallConversionWork}) up to which it counts as small. */
-export const SMALL_CONVERSION_WORK = 1 << 20;
-/** CityJSON costs about four times the time per byte of CityGML (1 MB of Delft CityJSON: 1.0 s, of CityGML: 0.25 s). */
-const CITYJSON_WORK_PER_BYTE = 4;
+export const SMALL_CONVERSION_WORK = 2 << 20;
+/**
+ * CityJSON counts eight times its bytes: without TurboFan, 250 KB of it are still faster (0.65 -> 0.51 s) but 500 KB
+ * already slower, where CityGML breaks even only at about 4 MB.
+ */
+const CITYJSON_WORK_PER_BYTE = 8;
 
 /**
  * Whether converting these inputs is small work: every input a regular file (no folder, nothing compressed, whose
- * expanded size is unknown), CityGML bytes plus four times CityJSON bytes (any other name counts as CityJSON) at most
+ * expanded size is unknown), CityGML bytes plus eight times CityJSON bytes (any other name counts as CityJSON) at most
  * SMALL_CONVERSION_WORK. Anything it cannot tell counts as large; a wrong guess changes only time and memory.
  */
 export function isSmallConversionWork(inputs: string[]): boolean {
@@ -68,9 +71,9 @@ export function isSmallConversionWork(inputs: string[]): boolean {
  * take effect when set at run time, unlike e.g. --max-semi-space-size or --single-threaded):
  * - no TurboFan: its first compilation pages in some MB of the compiler's own code and each concurrent compilation
  *   leaves a malloc arena of 1-2 MB behind, while at this size optimized code does not earn back its compile time.
- *   1 MB of CityGML (Bedburg, 0.9 MB) peaks at 64 -> 52 MB and takes less CPU (0.48 -> 0.38 s); beyond about 1 MB of
- *   CityGML or 250 KB of CityJSON the unoptimized code gets slower and its garbage outgrows the saving (1 MB of
- *   CityJSON: 1.0 -> 1.2 s, 79 -> 86 MB);
+ *   Peak RSS and CPU with both settings, median of 5: Bedburg CityGML (0.9 MB) 64 -> 52 MB, 0.48 -> 0.38 s; demo city
+ *   CityGML 2 MB 63 -> 51 MB, 0.63 -> 0.56 s; 3.9 MB 64 -> 51 MB, 0.73 -> 0.76 s; 6.4 MB 64 -> 53 MB but 0.92 -> 1.22 s.
+ *   CityJSON gets slower sooner and its garbage outgrows the saving (1 MB: 1.0 -> 1.2 s, 79 -> 86 MB);
  * - a young generation that stops growing (V8 grows it towards 16 MB semi-spaces while much of it survives): 250 KB of
  *   CityJSON peaks at 68 -> 57 MB (with no TurboFan either way) at the same CPU time. (Loading the bundle has already
  *   grown it, V8's new-space size 1 -> 4 MB, by the time this runs.)

@@ -40,23 +40,23 @@ describe('memory', () => {
       return file;
     };
 
-    it('returns true when CityGML adds up to exactly 1 MB', () => {
-      expect(isSmallConversionWork([fileOf('a.gml', 700_000), fileOf('b.xml', (1 << 20) - 700_000)])).toBe(
+    it('returns true when CityGML adds up to exactly 2 MB', () => {
+      expect(isSmallConversionWork([fileOf('a.gml', 700_000), fileOf('b.xml', (2 << 20) - 700_000)])).toBe(
         true,
       );
     });
 
-    it('returns false when CityGML is one byte over 1 MB', () => {
-      expect(isSmallConversionWork([fileOf('big.gml', (1 << 20) + 1)])).toBe(false);
+    it('returns false when CityGML is one byte over 2 MB', () => {
+      expect(isSmallConversionWork([fileOf('big.gml', (2 << 20) + 1)])).toBe(false);
     });
 
-    it('returns true when CityJSON is 256 KB (counted four times) and false one byte over', () => {
+    it('returns true when CityJSON is 256 KB (counted eight times) and false one byte over', () => {
       expect(isSmallConversionWork([fileOf('c.city.json', 256 << 10)])).toBe(true);
       expect(isSmallConversionWork([fileOf('d.jsonl', (256 << 10) + 1)])).toBe(false);
     });
 
-    it('returns true when 512 KB of CityGML and 128 KB of CityJSON make 1 MB of work', () => {
-      expect(isSmallConversionWork([fileOf('e.GML', 512 << 10), fileOf('f.json', 128 << 10)])).toBe(true);
+    it('returns true when 1 MB of CityGML and 128 KB of CityJSON make 2 MB of work', () => {
+      expect(isSmallConversionWork([fileOf('e.GML', 1 << 20), fileOf('f.json', 128 << 10)])).toBe(true);
     });
 
     it('returns false when a file has another name (counted as CityJSON), 300 KB', () => {
