@@ -7,7 +7,7 @@
 // - on Linux, MALLOC_MMAP_THRESHOLD_=65536: glibc then returns freed blocks of 64 KB and more (typed arrays of one
 //   tile) to the system at once instead of keeping them, which keeps peak RSS about 20% lower on large inputs at no
 //   measurable cost in time.
-// Small and medium inputs (see isSmallConversion) are converted in this process instead: a second Node start is 0.1-0.2
+// Small and medium inputs (see inProcessFlags) are converted in this process instead: a second Node start is 0.1-0.2
 // s of their wall time. The child's settings cannot be had here, but at run time the young generation can be kept at
 // its initial 1 MB semi-spaces (SEMI_SPACE_GROWTH), and that keeps peak RSS where the child's is (child vs here, median
 // of 7-9 A/B, whole command): demo city 1k (6.4 MB) 63.9 vs 63.3 MB, 5k (31 MB) 75.8 vs 72.7 MB (with V8's default
@@ -52,43 +52,68 @@ export const VALUE_OPTIONS = ['--out', '-o', '--crs', '--height-offset', '--lod'
 export const FLAGS = ['--no-compress', '--quiet'];
 
 /**
- * Whether a command line converts only a few small files: every input a regular file (not a folder, not a pipe, whose
- * size is unknown), all of them together at most SMALL_INPUT_BYTES, or at most MEDIUM_CITYGML_BYTES where all are
- * CityGML. Anything it does not understand counts as large, so that the run keeps the child's settings; a wrong guess
- * changes only time and peak RSS, never the output.
- * @param {string[]} argv the CLI's arguments
+ * Work (CityGML bytes, other bytes counted CITYJSON_WORK_PER_BYTE times) up to which an in-process conversion runs
+ * without TurboFan (--no-opt): its first compilation pages in some MB of the compiler's own code, and each concurrent
+ * compilation leaves a malloc arena of 1-2 MB behind, while at this size optimized code does not earn back its compile
+ * time. Peak RSS and CPU, median of 5: Bedburg CityGML (0.9 MB) 64 -> 52 MB, 0.48 -> 0.38 s; demo city CityGML 2 MB
+ * 63 -> 51 MB, 0.63 -> 0.56 s; 3.9 MB 64 -> 51 MB but 0.73 -> 0.76 s; 6.4 MB 64 -> 53 MB but 0.92 -> 1.22 s.
  */
-export function isSmallConversion(argv) {
+export const UNOPTIMIZED_WORK = 2 << 20;
+/**
+ * CityJSON gets slower without TurboFan sooner (250 KB: 0.65 -> 0.51 s, 500 KB already slower; 1 MB 1.0 -> 1.2 s and
+ * 79 -> 86 MB), so its bytes count eight times. Compressed inputs (whose expanded size is unknown) never count as small.
+ */
+const CITYJSON_WORK_PER_BYTE = 8;
+const CITYGML_NAME = /\.(gml|xml)$/i;
+
+/**
+ * How a command line is converted: undefined when in a child process (see above), else the V8 flags this process sets
+ * before it converts in-process. In-process: every input a regular file (not a folder, not a pipe, whose size is
+ * unknown), all of them together at most SMALL_INPUT_BYTES, or at most MEDIUM_CITYGML_BYTES where all are CityGML.
+ * Anything it does not understand counts as large, so that the run keeps the child's settings; a wrong guess changes
+ * only time and peak RSS, never the output.
+ * @param {string[]} argv the CLI's arguments
+ * @returns {string[] | undefined}
+ */
+export function inProcessFlags(argv) {
   let bytes = 0;
+  let work = 0;
   let cityGmlOnly = true;
+  let compressed = false;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     if (argument.startsWith('-')) {
       const flag = argument.includes('=') ? argument.slice(0, argument.indexOf('=')) : argument;
       if (VALUE_OPTIONS.includes(flag)) {
         if (flag === argument) index++;
-      } else if (!FLAGS.includes(argument)) return false;
+      } else if (!FLAGS.includes(argument)) return undefined;
       continue;
     }
     try {
       const stat = statSync(argument);
-      if (!stat.isFile()) return false;
+      if (!stat.isFile()) return undefined;
       bytes += stat.size;
-      if (!/\.(gml|xml)$/i.test(argument)) cityGmlOnly = false;
+      const cityGml = CITYGML_NAME.test(argument);
+      work += cityGml ? stat.size : stat.size * CITYJSON_WORK_PER_BYTE;
+      if (!cityGml) cityGmlOnly = false;
+      if (/\.gz$/i.test(argument)) compressed = true;
     } catch {
-      return false;
+      return undefined;
     }
   }
-  return bytes <= SMALL_INPUT_BYTES || (cityGmlOnly && bytes <= MEDIUM_CITYGML_BYTES);
+  if (bytes > SMALL_INPUT_BYTES && !(cityGmlOnly && bytes <= MEDIUM_CITYGML_BYTES)) return undefined;
+  return !compressed && work <= UNOPTIMIZED_WORK ? [SEMI_SPACE_GROWTH, '--no-opt'] : [SEMI_SPACE_GROWTH];
 }
 
 /**
  * The name part of this process's code caches: V8 accepts a cache only from a process with the same V8 flags (and
- * version), so the launcher's process and its child (--max-semi-space-size) keep one each instead of replacing each
- * other's on every run. FNV-1a of what sets the flags.
+ * version), so the launcher's process and its child (--max-semi-space-size), and in-process runs with different
+ * run-time flags (inProcessFlags), keep one each instead of replacing each other's on every run. FNV-1a of what sets
+ * the flags.
+ * @param {string[]} runtimeFlags the flags this process set with setFlagsFromString
  */
-function codeCacheKey() {
-  const flags = `${process.version} ${process.arch} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+function codeCacheKey(runtimeFlags) {
+  const flags = `${process.version} ${process.arch} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''} ${runtimeFlags.join(' ')}`;
   let hash = 0x811c9dc5;
   for (let index = 0; index < flags.length; index++)
     hash = Math.imul(hash ^ flags.charCodeAt(index), 0x01000193) >>> 0;
@@ -135,10 +160,11 @@ export function writeCodeCache(file, data) {
  * Flags set with setFlagsFromString after this (e.g. --expose-gc in memory.ts) change what V8 checks a cache against,
  * so a cache written after them would be rejected by the next run: they are set here before compiling.
  * @param {string} bundle
+ * @param {string[]} runtimeFlags the flags the caller set with setFlagsFromString before (inProcessFlags)
  */
-export function loadBundle(bundle) {
+export function loadBundle(bundle, runtimeFlags = []) {
   setFlagsFromString('--expose-gc');
-  const cacheFile = `${bundle}.${codeCacheKey()}.cache`;
+  const cacheFile = `${bundle}.${codeCacheKey(runtimeFlags)}.cache`;
   const cachedData = readCodeCache(cacheFile);
   // esbuild writes non-ASCII characters in code as escapes, so only comments may hold UTF-8 bytes: read as Latin-1,
   // the source is a one-byte string (a single '→' in a comment would make all of it a two-byte string of 1.2 MB).
@@ -159,9 +185,9 @@ export function loadBundle(bundle) {
   return { exports: module.exports, saveCodeCache };
 }
 
-/** Runs the bundled CLI in this process. @param {string} bundle */
-function runBundle(bundle) {
-  const { exports, saveCodeCache } = loadBundle(bundle);
+/** Runs the bundled CLI in this process. @param {string} bundle @param {string[]} [runtimeFlags] */
+function runBundle(bundle, runtimeFlags) {
+  const { exports, saveCodeCache } = loadBundle(bundle, runtimeFlags);
   return exports.runTilerProcess(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     saveCodeCache();
@@ -199,7 +225,7 @@ async function launchChild(bundle) {
   });
 }
 
-// Run as a script (a test imports isSmallConversion). The module's URL names the file with symbolic links resolved.
+// Run as a script (a test imports inProcessFlags). The module's URL names the file with symbolic links resolved.
 if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
   const childBundle = process.env[CHILD_BUNDLE];
   if (childBundle !== undefined) {
@@ -207,12 +233,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.a
     delete process.env[CHILD_BUNDLE];
     await runBundle(childBundle);
   } else {
+    const flags = inProcessFlags(process.argv.slice(2));
+    // Before bundle.mjs runs (with --no-opt, its path handling would otherwise be the first to start TurboFan) and
+    // before the bundle is compiled (its code cache must match the flags of the next such run).
+    for (const flag of flags ?? []) setFlagsFromString(flag);
     const { ensureTilerBundle } = await import('./bundle.mjs');
     const bundle = await ensureTilerBundle();
-    if (isSmallConversion(process.argv.slice(2))) {
-      // Before the bundle is compiled, so that its code cache matches the flags of the next such run.
-      setFlagsFromString(SEMI_SPACE_GROWTH);
-      await runBundle(bundle);
-    } else await launchChild(bundle);
+    if (flags) await runBundle(bundle, flags);
+    else await launchChild(bundle);
   }
 }

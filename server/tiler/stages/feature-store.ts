@@ -185,7 +185,7 @@ export class SpillReader {
    * buffer that the next call reuses (one buffer for every tile rather than a few MB of garbage per tile), and so are
    * the per-surface columns: what is returned is valid only until the next call, and its per-surface arrays may be
    * longer than `surfaceCount`.
-   * @param remaps per store, the store's material index → the one the columns get (default: kept as stored).
+   * @param remaps per store, the store's material index -> the one the columns get (default: kept as stored).
    */
   readTile(entries: FeatureIndexEntry[], remaps?: Int32Array[]): SurfaceColumns {
     const total = byteLengthOf(entries);

@@ -298,7 +298,7 @@ export class JsonByteScanner {
   }
 
   /**
-   * Reads an array of number triples, `[[x, y, z], …]`, number by number from the bytes into `sink`.
+   * Reads an array of number triples, `[[x, y, z], ...]`, number by number from the bytes into `sink`.
    * @throws DataError when an entry is not three numbers.
    */
   async readTriples(where: string, sink: JsonTripleSink): Promise<number> {

@@ -177,7 +177,7 @@ export class MaterialTable {
 
   /**
    * Merges tables into one whose materials are sorted by key, so the output does not depend on the order in which
-   * objects were read (or by which worker). @returns the merged table and, per input table, old index → new index.
+   * objects were read (or by which worker). @returns the merged table and, per input table, old index -> new index.
    */
   static canonical(snapshots: MaterialSnapshot[]): { table: MaterialTable; remaps: Int32Array[] } {
     const byName = new Map<string, { color: Rgba; image?: string }>();

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   FLAGS,
-  isSmallConversion,
+  inProcessFlags,
   MEDIUM_CITYGML_BYTES,
   SMALL_INPUT_BYTES,
+  UNOPTIMIZED_WORK,
   VALUE_OPTIONS,
 } from '../../../server/tiler/bin.mjs';
 
@@ -17,7 +18,18 @@ const temporary = mkdtempSync(path.join(tmpdir(), 'plaza-tiler-bin-'));
 
 afterAll(() => rmSync(temporary, { recursive: true, force: true }));
 
-describe('isSmallConversion', () => {
+/** A (sparse) file of `bytes` bytes: only its size is read. */
+function sized(name: string, bytes: number): string {
+  const file = path.join(temporary, name);
+  writeFileSync(file, '');
+  truncateSync(file, bytes);
+  return file;
+}
+
+/** Whether the command line converts in this process (any flags). */
+const isSmallConversion = (argv: string[]) => inProcessFlags(argv) !== undefined;
+
+describe('inProcessFlags', () => {
   it('returns true when the only inputs are small regular files, whatever the options', () => {
     expect(isSmallConversion([SMALL, '--out', 'x', '--crs', 'EPSG:25832', '--quiet'])).toBe(true);
     expect(isSmallConversion(['--out=x', SMALL, '--types=Building', SMALL, '--no-compress'])).toBe(true);
@@ -35,13 +47,6 @@ describe('isSmallConversion', () => {
   });
 
   it('returns true for CityGML up to the medium limit together, false past it or with any other input', () => {
-    // Sparse files: only their size is read.
-    const sized = (name: string, bytes: number) => {
-      const file = path.join(temporary, name);
-      writeFileSync(file, '');
-      truncateSync(file, bytes);
-      return file;
-    };
     const gml = sized('medium.gml', MEDIUM_CITYGML_BYTES / 2);
     const xml = sized('medium.XML', MEDIUM_CITYGML_BYTES / 2);
     expect(isSmallConversion([gml, xml, '--out', 'x'])).toBe(true);
@@ -62,6 +67,28 @@ describe('isSmallConversion', () => {
     expect(isSmallConversion([pipe, '--out', 'x'])).toBe(false);
     expect(isSmallConversion([path.join(temporary, 'missing.gml'), '--out', 'x'])).toBe(false);
     expect(isSmallConversion([SMALL, '--out', 'x', '--help'])).toBe(false);
+  });
+
+  it('returns --no-opt when CityGML adds up to exactly UNOPTIMIZED_WORK (2 MB), and not one byte over', () => {
+    const noOpt = (argv: string[]) => inProcessFlags(argv)?.includes('--no-opt');
+    expect(noOpt([sized('a.gml', 700_000), sized('b.xml', (2 << 20) - 700_000), '--out', 'x'])).toBe(true);
+    expect(noOpt([sized('big.gml', UNOPTIMIZED_WORK + 1), '--out', 'x'])).toBe(false);
+    // Still in-process, with the young generation kept small.
+    expect(inProcessFlags([sized('big.gml', UNOPTIMIZED_WORK + 1)])).toEqual([
+      '--semi-space-growth-factor=1',
+    ]);
+  });
+
+  it('returns --no-opt for CityJSON up to 256 KB (counted eight times), for other names too, never for .gz', () => {
+    const noOpt = (argv: string[]) => inProcessFlags(argv)?.includes('--no-opt');
+    expect(noOpt([sized('c.city.json', 256 << 10)])).toBe(true);
+    expect(noOpt([sized('d.jsonl', (256 << 10) + 1)])).toBe(false);
+    // In-process runs (1 MB together): 896 KB of CityGML + 8 x 128 KB of CityJSON = 1,920 KB of work; 864 + 8 x 160
+    // = 2,144 KB is over 2 MB.
+    expect(noOpt([sized('e.GML', 896 << 10), sized('f.json', 128 << 10)])).toBe(true);
+    expect(noOpt([sized('e2.gml', 864 << 10), sized('f2.json', 160 << 10)])).toBe(false);
+    expect(noOpt([sized('g.txt', 300_000)])).toBe(false);
+    expect(noOpt([sized('h.gml.gz', 10)])).toBe(false);
   });
 
   it('knows every option of the CLI (cli.ts), each with or without a value as the CLI reads it', () => {
