@@ -13,7 +13,7 @@ import { TilerWorkerPool } from './parallel/worker-pool';
 import { buildQuadtree } from './stages/build-quadtree';
 import { convertUnit } from './stages/convert-unit';
 import type { ConversionUnit, UnitResult, UnitSettings, UnitWorkspace } from './stages/convert-unit';
-import { FeatureIndex, FeatureStore } from './stages/feature-store';
+import { FeatureIndex, FeatureStore, IdSet } from './stages/feature-store';
 import { SchemaCollector } from './stages/metadata-schema';
 import { planUnits } from './stages/split-input';
 import { MaterialTable } from './stages/triangulate';
@@ -268,7 +268,8 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
 
     // Merge in input order: duplicates (the first one is kept), line numbers of parts, CRS, schema.
     let entries = new FeatureIndex();
-    const seenIds = new Set<string>();
+    // The ids kept so far, as objects of `entries` (made with the first unit that is copied into it).
+    let keptIds: IdSet | undefined;
     const schema = new SchemaCollector();
     const crsUsed = new Set<string>();
     const verticalUsed = new Set<string>();
@@ -301,27 +302,32 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       result.warnings.forEach(report);
       warningCount += result.warningCount - result.warnings.length;
       const unitEntries = FeatureIndex.fromData(result.entries);
-      // Duplicates first, then what is kept: the only result, of a whole file and without duplicates, is taken over as
-      // it is (its lines need no mapping and its types are numbered in the same order), not copied object by object.
-      const duplicates = new Uint8Array(unitEntries.length);
+      // The only result, of a whole file, is taken over as it is when it has no duplicates (its lines need no mapping
+      // and its types are numbered in the same order), not copied object by object; its ids are then checked against
+      // each other. Otherwise each object is copied unless its id was kept before.
+      const takeOver = only && !range;
+      const seen = takeOver ? new IdSet(unitEntries, unitEntries.length) : (keptIds ??= new IdSet(entries));
+      const duplicates = new Uint8Array(takeOver ? unitEntries.length : 0);
       let duplicateCount = 0;
+      if (!takeOver) entries.reserve(entries.length + unitEntries.length);
       for (let position = 0; position < unitEntries.length; position++) {
-        const id = unitEntries.idAt(position);
-        if (seenIds.has(id)) {
-          duplicates[position] = 1;
+        if (seen.has(unitEntries, position)) {
+          if (takeOver) duplicates[position] = 1;
           duplicateCount++;
           warn({
             file: givenName(unit.file),
             line: mapLine(unitEntries.lineAt(position)),
-            message: `duplicate id ${id}: this ${unitEntries.typeAt(position)} is skipped, the first one is kept`,
+            message: `duplicate id ${unitEntries.idAt(position)}: this ${unitEntries.typeAt(position)} is skipped, the first one is kept`,
           });
-          continue;
+        } else if (takeOver) seen.add(position);
+        else {
+          entries.pushFrom(unitEntries, position, mapLine(unitEntries.lineAt(position)));
+          seen.add(entries.length - 1);
         }
-        seenIds.add(id);
       }
-      if (only && !range && duplicateCount === 0) entries = unitEntries;
-      else {
-        entries.reserve(entries.length + unitEntries.length - duplicateCount);
+      if (takeOver && duplicateCount === 0) entries = unitEntries;
+      else if (takeOver) {
+        entries.reserve(unitEntries.length - duplicateCount);
         for (let position = 0; position < unitEntries.length; position++)
           if (duplicates[position] === 0)
             entries.pushFrom(unitEntries, position, mapLine(unitEntries.lineAt(position)));
@@ -350,7 +356,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       const only = merged.length === 1;
       if (!only) entries.reserve(merged.reduce((sum, [, result]) => sum + result.entries.length, 0));
       for (let next = merged.shift(); next; next = merged.shift()) mergeResult(...next, only);
-      seenIds.clear();
+      keptIds = undefined;
     };
     mergeAll();
     // What reading left behind (the units' indexes, the id set) goes before tiles are planned and written.

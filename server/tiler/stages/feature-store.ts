@@ -398,15 +398,27 @@ export interface FeatureIndexData {
   lengths: Uint32Array;
   stores: Uint16Array;
   lines: Int32Array;
-  ids: string[];
+  /** Every id's UTF-8 bytes, back to back; object i's end at `idEnds[i]` and start where object i - 1's end. */
+  idBytes: Uint8Array;
+  idEnds: Uint32Array;
+  /** The ids that UTF-8 cannot hold exactly (see {@link FeatureIndex}), by object number. */
+  oddIds: Map<number, string>;
   parentIds: Array<string | undefined>;
   typeOf: Uint16Array;
   types: string[];
 }
 
+/** A lone surrogate: a string with one cannot be written as UTF-8 and read back unchanged. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * Every object's index entry in typed arrays (about 110 bytes per object instead of ~400 for entry objects), so that
+ * Every object's index entry in typed arrays (about 90 bytes per object instead of ~400 for entry objects), so that
  * the memory a conversion holds grows as little as possible with the input. Entries are materialised on access.
+ *
+ * Ids are kept as UTF-8 bytes in one buffer (an 11-character id takes 15 bytes with its end offset, against 40 as a
+ * string and its array element) and decoded on access. An id with a lone surrogate (CityJSON may spell one as a
+ * `\ud800` escape) has no exact UTF-8 form: it is kept as a string as well, in `oddIds`, and its bytes (with
+ * replacement characters) serve only for hashing.
  */
 export class FeatureIndex implements FeatureList {
   // Sides of an object's bounds for boundAt, in the order of the bounds array.
@@ -425,7 +437,12 @@ export class FeatureIndex implements FeatureList {
   private lengths: Uint32Array = new Uint32Array(0);
   private stores: Uint16Array = new Uint16Array(0);
   private lines: Int32Array = new Int32Array(0);
-  private ids: string[] = [];
+  private idBytes: Uint8Array = new Uint8Array(0);
+  /** A Buffer over `idBytes`, for decoding. */
+  private idText: Buffer = Buffer.alloc(0);
+  private idBytesUsed = 0;
+  private idEnds: Uint32Array = new Uint32Array(0);
+  private oddIds = new Map<number, string>();
   /**
    * Sparse: set only for objects that have a parent (most objects have none, e.g. buildings without parts, and an
    * element per object would cost 8 bytes each for nothing); a hole reads as undefined.
@@ -447,7 +464,9 @@ export class FeatureIndex implements FeatureList {
       lengths: this.lengths.slice(0, n),
       stores: this.stores.slice(0, n),
       lines: this.lines.slice(0, n),
-      ids: this.ids,
+      idBytes: this.idBytes.slice(0, this.idBytesUsed),
+      idEnds: this.idEnds.slice(0, n),
+      oddIds: this.oddIds,
       parentIds: this.parentIds,
       typeOf: this.typeOf.slice(0, n),
       types: this.types,
@@ -464,7 +483,11 @@ export class FeatureIndex implements FeatureList {
     index.lengths = data.lengths;
     index.stores = data.stores;
     index.lines = data.lines;
-    index.ids = data.ids;
+    index.idBytes = data.idBytes;
+    index.idText = Buffer.from(data.idBytes.buffer, data.idBytes.byteOffset, data.idBytes.byteLength);
+    index.idBytesUsed = data.idBytes.length;
+    index.idEnds = data.idEnds;
+    index.oddIds = data.oddIds;
     index.parentIds = data.parentIds;
     index.typeOf = data.typeOf;
     index.types = data.types;
@@ -489,6 +512,7 @@ export class FeatureIndex implements FeatureList {
     this.lengths = grown(this.lengths, 1);
     this.stores = grown(this.stores, 1);
     this.lines = grown(this.lines, 1);
+    this.idEnds = grown(this.idEnds, 1);
     this.typeOf = grown(this.typeOf, 1);
   }
 
@@ -511,9 +535,32 @@ export class FeatureIndex implements FeatureList {
     this.lengths[index] = entry.length;
     this.stores[index] = entry.store;
     this.lines[index] = entry.line ?? -1;
-    this.ids.push(entry.id);
+    this.pushId(index, entry.id);
     if (entry.parentId !== undefined) this.parentIds[index] = entry.parentId;
     this.typeOf[index] = this.typeNumber(entry.type);
+  }
+
+  /** Appends the bytes of object `index`'s id. */
+  private pushId(index: number, id: string): void {
+    // At most 3 bytes per UTF-16 unit.
+    this.reserveIdBytes(id.length * 3);
+    this.idBytesUsed += this.idText.write(id, this.idBytesUsed);
+    this.idEnds[index] = this.idBytesUsed;
+    if (LONE_SURROGATE.test(id)) this.oddIds.set(index, id);
+  }
+
+  /** Makes room for `count` more id bytes (doubling, so that appending stays cheap). */
+  private reserveIdBytes(count: number): void {
+    if (this.idBytesUsed + count <= this.idBytes.length) return;
+    const grown = new Uint8Array(Math.max(this.idBytesUsed + count, this.idBytes.length * 2, 16 << 10));
+    grown.set(this.idBytes.subarray(0, this.idBytesUsed));
+    this.idBytes = grown;
+    this.idText = Buffer.from(grown.buffer, grown.byteOffset, grown.byteLength);
+  }
+
+  /** Where object `index`'s id bytes start. */
+  private idStart(index: number): number {
+    return index === 0 ? 0 : this.idEnds[index - 1];
   }
 
   /** The number of type `name`, added to the types if new. */
@@ -544,7 +591,14 @@ export class FeatureIndex implements FeatureList {
     this.lengths[to] = source.lengths[index];
     this.stores[to] = source.stores[index];
     this.lines[to] = line ?? -1;
-    this.ids.push(source.ids[index]);
+    const start = source.idStart(index);
+    const end = source.idEnds[index];
+    this.reserveIdBytes(end - start);
+    this.idBytes.set(source.idBytes.subarray(start, end), this.idBytesUsed);
+    this.idBytesUsed += end - start;
+    this.idEnds[to] = this.idBytesUsed;
+    const oddId = source.oddIds.get(index);
+    if (oddId !== undefined) this.oddIds.set(to, oddId);
     const parentId = source.parentIds[index];
     if (parentId !== undefined) this.parentIds[to] = parentId;
     this.typeOf[to] = this.typeNumber(source.typeAt(index));
@@ -555,7 +609,32 @@ export class FeatureIndex implements FeatureList {
 
   /** The persistent id of object `index`. */
   idAt(index: number): string {
-    return this.ids[index];
+    return this.oddIds.get(index) ?? this.idText.toString('utf8', this.idStart(index), this.idEnds[index]);
+  }
+
+  /** A hash of object `index`'s id (FNV-1a over its bytes): equal ids have equal hashes. */
+  idHashAt(index: number): number {
+    const bytes = this.idBytes;
+    let hash = 0x811c9dc5;
+    for (let at = this.idStart(index), end = this.idEnds[index]; at < end; at++)
+      hash = Math.imul(hash ^ bytes[at], 0x01000193);
+    return hash >>> 0;
+  }
+
+  /** True when object `index` has the same id as object `otherIndex` of `other` (which may be this index). */
+  sameIdAt(index: number, other: FeatureIndex, otherIndex: number): boolean {
+    if (this.oddIds.size > 0 || other.oddIds.size > 0) {
+      // Different odd ids may share their bytes, and an odd id those of a plain one: only the strings can tell.
+      if (this.oddIds.has(index) || other.oddIds.has(otherIndex))
+        return this.idAt(index) === other.idAt(otherIndex);
+    }
+    const start = this.idStart(index);
+    const length = this.idEnds[index] - start;
+    const otherStart = other.idStart(otherIndex);
+    if (other.idEnds[otherIndex] - otherStart !== length) return false;
+    for (let offset = 0; offset < length; offset++)
+      if (this.idBytes[start + offset] !== other.idBytes[otherStart + offset]) return false;
+    return true;
   }
 
   /** The type of object `index`, e.g. `BuildingPart`. */
@@ -604,7 +683,7 @@ export class FeatureIndex implements FeatureList {
   at(index: number): FeatureIndexEntry | undefined {
     if (index < 0 || index >= this.length) return undefined;
     const entry: FeatureIndexEntry = {
-      id: this.ids[index],
+      id: this.idAt(index),
       type: this.types[this.typeOf[index]],
       bounds: this.boundsAt(index),
       vertexCount: this.counts[index * 2],
@@ -618,4 +697,57 @@ export class FeatureIndex implements FeatureList {
     if (this.lines[index] >= 0) entry.line = this.lines[index];
     return entry;
   }
+}
+
+/**
+ * A set of objects of one {@link FeatureIndex} (the home index), looked up by id: for finding duplicate ids without a
+ * string per id, an open-addressing table of object numbers over the indexes' id bytes (4 bytes per slot).
+ */
+export class IdSet {
+  /** Object numbers of the home index; -1 for an empty slot. Never more than half full. */
+  private slots: Int32Array;
+  private size = 0;
+
+  /** @param expected how many objects the set will likely hold (it grows past that if need be). */
+  constructor(
+    private readonly home: FeatureIndex,
+    expected = 0,
+  ) {
+    this.slots = new Int32Array(slotCountFor(expected)).fill(-1);
+  }
+
+  /** True when the set holds an object with the id of object `index` of `source`. */
+  has(source: FeatureIndex, index: number): boolean {
+    const mask = this.slots.length - 1;
+    for (let slot = source.idHashAt(index) & mask; ; slot = (slot + 1) & mask) {
+      const held = this.slots[slot];
+      if (held < 0) return false;
+      if (this.home.sameIdAt(held, source, index)) return true;
+    }
+  }
+
+  /** Adds object `index` of the home index (whose id the set does not hold yet). */
+  add(index: number): void {
+    if ((this.size + 1) * 2 > this.slots.length) {
+      const held = this.slots;
+      this.slots = new Int32Array(held.length * 2).fill(-1);
+      for (const object of held) if (object >= 0) this.place(object);
+    }
+    this.place(index);
+    this.size++;
+  }
+
+  private place(index: number): void {
+    const mask = this.slots.length - 1;
+    let slot = this.home.idHashAt(index) & mask;
+    while (this.slots[slot] >= 0) slot = (slot + 1) & mask;
+    this.slots[slot] = index;
+  }
+}
+
+/** The smallest power of two of at least twice `count` slots (at least 1 024). */
+function slotCountFor(count: number): number {
+  let slots = 1024;
+  while (slots < count * 2) slots *= 2;
+  return slots;
 }
