@@ -18,7 +18,13 @@ import { SchemaCollector } from './stages/metadata-schema';
 import { planUnits } from './stages/split-input';
 import { MaterialTable } from './stages/triangulate';
 import type { MaterialSnapshot } from './stages/triangulate';
-import { ID_INDEX_FILE, TILESET_FILE, TileWriter, writeTileset } from './stages/write-tileset';
+import {
+  ID_INDEX_FILE,
+  TILESET_FILE,
+  TileWriter,
+  prismEntriesOf,
+  writeTileset,
+} from './stages/write-tileset';
 import type { TilePlan, TileTask, TileWriterSetup } from './stages/write-tileset';
 
 /** Options of {@link convertCityModels}. */
@@ -398,11 +404,14 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     };
 
     const root = buildQuadtree(entries, { maximumLeafVertices: options.maximumLeafVertices });
-    const taskOf = (plan: TilePlan): TileTask => ({
-      uri: plan.uri,
-      leaf: plan.leaf,
-      entries: Array.from(plan.features, (index) => entries.at(index)!),
-    });
+    const taskOf = (plan: TilePlan): TileTask =>
+      plan.leaf
+        ? {
+            uri: plan.uri,
+            leaf: true,
+            entries: Array.from(plan.features, (index) => entries.spillEntryAt(index)),
+          }
+        : { uri: plan.uri, leaf: false, entries: prismEntriesOf(plan, entries) };
     const runTiles = async (plans: TilePlan[], onTile: () => void): Promise<number> => {
       let bytes = 0;
       if (pool) {

@@ -27,6 +27,13 @@ export interface FeatureIndexEntry {
   line?: number;
 }
 
+/**
+ * What reading an object back as part of a leaf tile needs of its index entry (no bounds or counts): a leaf's task
+ * holds one per object for as long as the tile is written, so that the lighter these are, the less of them survives
+ * into V8's old generation.
+ */
+export type SpillEntry = Pick<FeatureIndexEntry, 'id' | 'parentId' | 'type' | 'store' | 'offset' | 'length'>;
+
 // 256 KB: large enough that writes cost little per byte, small enough that small inputs do not pay for a big buffer
 // (4 MB had every conversion hold 4 MB more for its whole run, tile writing included).
 const FLUSH_BYTES = 256 << 10;
@@ -187,7 +194,7 @@ export class SpillReader {
    * longer than `surfaceCount`.
    * @param remaps per store, the store's material index → the one the columns get (default: kept as stored).
    */
-  readTile(entries: FeatureIndexEntry[], remaps?: Int32Array[]): SurfaceColumns {
+  readTile(entries: SpillEntry[], remaps?: Int32Array[]): SurfaceColumns {
     const total = byteLengthOf(entries);
     if (this.tileBuffer.length < total)
       this.tileBuffer = new Uint8Array(Math.max(total, this.tileBuffer.length * 2));
@@ -247,7 +254,7 @@ export class SpillReader {
    * object), with one read per run of entries that follow each other in the same spill file (objects of a tile were
    * often spilled one after another).
    */
-  private readBytes(entries: FeatureIndexEntry[], buffer: Uint8Array): Uint8Array {
+  private readBytes(entries: SpillEntry[], buffer: Uint8Array): Uint8Array {
     let at = 0;
     for (let first = 0; first < entries.length;) {
       const start = entries[first];
@@ -276,7 +283,7 @@ export class SpillReader {
 }
 
 /** The bytes that `entries` take in their spill files. */
-function byteLengthOf(entries: FeatureIndexEntry[]): number {
+function byteLengthOf(entries: SpillEntry[]): number {
   let total = 0;
   for (const entry of entries) total += entry.length;
   return total;
@@ -308,7 +315,7 @@ function decodeHeader(
   bytes: Buffer,
   view: DataView,
   at: number,
-  entry: FeatureIndexEntry,
+  entry: SpillEntry,
 ): { properties: ObjectProperties; count: number } {
   const headerLength = view.getUint32(at, true);
   const [lod, attributes] = JSON.parse(bytes.toString('utf8', at + 8, at + 8 + headerLength)) as [
@@ -452,6 +459,8 @@ export class FeatureIndex implements FeatureList {
   private typeOf: Uint16Array = new Uint16Array(0);
   private types: string[] = [];
   private readonly typeNumbers = new Map<string, number>();
+  /** Set by releasePlanningFields. */
+  private planningReleased = false;
 
   /** The index as plain, structured-clonable data (trimmed to its length). */
   toData(): FeatureIndexData {
@@ -680,7 +689,34 @@ export class FeatureIndex implements FeatureList {
     };
   }
 
+  /** What reading object `index` back in a leaf tile needs (see {@link SpillEntry}). */
+  spillEntryAt(index: number): SpillEntry {
+    const entry: SpillEntry = {
+      id: this.idAt(index),
+      type: this.types[this.typeOf[index]],
+      store: this.stores[index],
+      offset: this.offsets[index],
+      length: this.lengths[index],
+    };
+    const parentId = this.parentIds[index];
+    if (parentId !== undefined) entry.parentId = parentId;
+    return entry;
+  }
+
+  /**
+   * Lets go of what only reading, merging and planning need: the bounds, counts and lines (64 bytes per object), once
+   * the tiles are planned and the id index written. Afterwards only the ids, types, parent ids and spill places remain
+   * (idAt, typeAt, parentIdAt, spillEntryAt); at() throws.
+   */
+  releasePlanningFields(): void {
+    this.bounds = new Float64Array(0);
+    this.counts = new Int32Array(0);
+    this.lines = new Int32Array(0);
+    this.planningReleased = true;
+  }
+
   at(index: number): FeatureIndexEntry | undefined {
+    if (this.planningReleased) throw new Error('FeatureIndex.at: the bounds, counts and lines were let go');
     if (index < 0 || index >= this.length) return undefined;
     const entry: FeatureIndexEntry = {
       id: this.idAt(index),

@@ -179,6 +179,24 @@ describe('FeatureIndex', () => {
       'id-0002999',
     ]);
   });
+  it('returns ids, types, parents and spill places but throws from at() once releasePlanningFields let go of the rest', () => {
+    const index = new FeatureIndex();
+    index.push(entry('A', 'Building', 0));
+    index.push(entry('B', 'BuildingPart', 1, { parentId: 'A', line: 5 }));
+    index.releasePlanningFields();
+    expect([index.idAt(1), index.typeAt(1), index.parentIdAt(1)]).toEqual(['B', 'BuildingPart', 'A']);
+    // store 1 % 3, offset 1 000 × 1, length 8 × 2; no bounds or counts.
+    expect(index.spillEntryAt(1)).toEqual({
+      id: 'B',
+      type: 'BuildingPart',
+      parentId: 'A',
+      store: 1,
+      offset: 1_000,
+      length: 16,
+    });
+    expect('parentId' in index.spillEntryAt(0)).toBe(false);
+    expect(() => index.at(0)).toThrow(/let go/);
+  });
 });
 
 describe('IdSet', () => {
