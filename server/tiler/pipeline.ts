@@ -250,6 +250,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
         store: (store = new FeatureStore(spillPaths[0], 0)),
         materials: new MaterialTable(),
         settings,
+        inThread: true,
       });
       convert = async (unit) => finished(unit, await convertUnit(unit, local, progressOf(unit)));
     }

@@ -462,22 +462,29 @@ export class FeatureIndex implements FeatureList {
   /** Set by releasePlanningFields. */
   private planningReleased = false;
 
-  /** The index as plain, structured-clonable data (trimmed to its length). */
-  toData(): FeatureIndexData {
+  /**
+   * The index as plain, structured-clonable data: trimmed copies of its arrays or, with `copy` false, views of them
+   * (no second index at once where the data stays in this thread; the room left for growth is kept with them).
+   */
+  toData(copy = true): FeatureIndexData {
     const n = this.length;
+    const part = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(
+      array: T,
+      length: number,
+    ): T => (copy ? array.slice(0, length) : array.subarray(0, length)) as T;
     return {
       length: n,
-      bounds: this.bounds.slice(0, n * 6),
-      counts: this.counts.slice(0, n * 2),
-      offsets: this.offsets.slice(0, n),
-      lengths: this.lengths.slice(0, n),
-      stores: this.stores.slice(0, n),
-      lines: this.lines.slice(0, n),
-      idBytes: this.idBytes.slice(0, this.idBytesUsed),
-      idEnds: this.idEnds.slice(0, n),
+      bounds: part(this.bounds, n * 6),
+      counts: part(this.counts, n * 2),
+      offsets: part(this.offsets, n),
+      lengths: part(this.lengths, n),
+      stores: part(this.stores, n),
+      lines: part(this.lines, n),
+      idBytes: part(this.idBytes, this.idBytesUsed),
+      idEnds: part(this.idEnds, n),
       oddIds: this.oddIds,
       parentIds: this.parentIds,
-      typeOf: this.typeOf.slice(0, n),
+      typeOf: part(this.typeOf, n),
       types: this.types,
     };
   }

@@ -197,6 +197,22 @@ describe('FeatureIndex', () => {
     expect('parentId' in index.spillEntryAt(0)).toBe(false);
     expect(() => index.at(0)).toThrow(/let go/);
   });
+
+  it('returns views that keep the room for growth when toData is asked not to copy, and trimmed copies by default', () => {
+    const index = new FeatureIndex();
+    // 1 500 objects: the capacity grew from 1 024 to 2 048.
+    for (let number = 0; number < 1_500; number++) index.push(entry(`F${number}`, 'Building', number));
+    const views = index.toData(false);
+    const copies = index.toData();
+    expect([views.offsets.length, views.offsets.buffer.byteLength]).toEqual([1_500, 2_048 * 8]);
+    expect([copies.offsets.length, copies.offsets.buffer.byteLength]).toEqual([1_500, 1_500 * 8]);
+    const fromViews = FeatureIndex.fromData(views);
+    expect([0, 1_024, 1_499].map((number) => fromViews.at(number))).toEqual([
+      entry('F0', 'Building', 0),
+      entry('F1024', 'Building', 1_024),
+      entry('F1499', 'Building', 1_499),
+    ]);
+  });
 });
 
 describe('IdSet', () => {
