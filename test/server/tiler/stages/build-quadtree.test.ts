@@ -109,4 +109,39 @@ describe('writeTileset', () => {
       parts: ['P1', 'P3'],
     });
   });
+
+  it('writes an id index with every record whole when its records span several 64 KB chunks', async () => {
+    const index = new FeatureIndex();
+    // 1 000 ids of 200 characters: over 200 KB of records, so the index is written in at least four pieces.
+    for (let number = 0; number < 1_000; number++)
+      index.push({
+        id: `${String(number).padStart(4, '0')}-${'x'.repeat(195)}`,
+        type: 'Building',
+        bounds: { west: 0, south: 0, east: 0, north: 0, minimumHeight: 0, maximumHeight: 1 },
+        vertexCount: 1,
+        triangleCount: 1,
+        store: 0,
+        offset: number * 8,
+        length: 8,
+      });
+    const outDirectory = path.join(directory, 'chunks');
+    // One leaf: all 1 000 objects share one point and fit the default leaf budget.
+    await writeTileset(buildQuadtree(index), {
+      outDirectory,
+      entries: index,
+      runTiles: () => Promise.resolve(0),
+    });
+    const ids = JSON.parse(readFileSync(path.join(outDirectory, 'ids.json'), 'utf8')) as {
+      features: Record<string, { tile: string; feature: number }>;
+    };
+    const keys = Object.keys(ids.features);
+    expect(keys.length).toBe(1_000);
+    expect(keys[999]).toBe(`0999-${'x'.repeat(195)}`);
+    expect(ids.features[keys[500]]).toEqual({
+      tile: 'tiles/0-0-0.glb',
+      feature: 500,
+      type: 'Building',
+      region: [0, 0, 0, 0, 0, 1],
+    });
+  });
 });
