@@ -1,6 +1,7 @@
 // Stage: spill triangulated objects to a temporary file so memory holds only a small index entry per object;
 // tiles read their objects back one tile at a time.
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { collectGarbage } from '../memory';
 import type { AttributeValue } from '../model';
 import { createSurfaceColumns } from './triangulate';
 import type {
@@ -415,6 +416,9 @@ export interface FeatureIndexData {
   types: string[];
 }
 
+/** From this capacity on, FeatureIndex collects garbage right after it grows (see grow). */
+const LARGE_CAPACITY = 32_768;
+
 /** A lone surrogate: a string with one cannot be written as UTF-8 and read back unchanged. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -530,6 +534,10 @@ export class FeatureIndex implements FeatureList {
     this.lines = grown(this.lines, 1);
     this.idEnds = grown(this.idEnds, 1);
     this.typeOf = grown(this.typeOf, 1);
+    // The arrays just replaced are garbage, but old by now: they would be held until the next full collection (up to
+    // 48 MB of input later while reading), beside their doubles. From 32,768 objects (about 1.3 MB replaced), one
+    // collection now costs less than that (at 100,000 objects: 3 collections, peak RSS while reading 81 -> 76 MB).
+    if (this.capacity >= LARGE_CAPACITY) collectGarbage();
   }
 
   push(entry: FeatureIndexEntry): void {

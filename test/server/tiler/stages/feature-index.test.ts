@@ -198,6 +198,20 @@ describe('FeatureIndex', () => {
     expect(() => index.at(0)).toThrow(/let go/);
   });
 
+  it('keeps every object when it grows past 32,768 objects (where each growth is followed by a collection)', () => {
+    const index = new FeatureIndex();
+    for (let number = 0; number < 40_000; number++) index.push(entry(`F${number}`, 'Building', number % 7));
+    expect(index.length).toBe(40_000);
+    expect([0, 32_767, 32_768, 39_999].map((number) => index.idAt(number))).toEqual([
+      'F0',
+      'F32767',
+      'F32768',
+      'F39999',
+    ]);
+    // 39 999 % 7 = 1: the fields of entry 1.
+    expect(index.at(39_999)).toEqual(entry('F39999', 'Building', 1));
+  });
+
   it('returns views that keep the room for growth when toData is asked not to copy, and trimmed copies by default', () => {
     const index = new FeatureIndex();
     // 1 500 objects: the capacity grew from 1 024 to 2 048.
