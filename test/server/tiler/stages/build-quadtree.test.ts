@@ -144,4 +144,42 @@ describe('writeTileset', () => {
       region: [0, 0, 0, 0, 0, 1],
     });
   });
+
+  it('plans a parent with the largest objects when objects of equal size are on both sides of the cut', async () => {
+    const index = new FeatureIndex();
+    // Diagonals (heights, on the equator without extent) 10, 20, 10, 10, 5; three objects north-east, two south-west.
+    const objects: Array<[number, number]> = [
+      [1, 10],
+      [-1, 20],
+      [1, 10],
+      [-1, 10],
+      [1, 5],
+    ];
+    objects.forEach(([at, height], number) =>
+      index.push({
+        id: `O${number}`,
+        type: 'Building',
+        bounds: { west: at, south: at, east: at, north: at, minimumHeight: 0, maximumHeight: height },
+        vertexCount: 10,
+        triangleCount: 8,
+        store: 0,
+        offset: number * 64,
+        length: 64,
+      }),
+    );
+    const plans: TilePlan[] = [];
+    await writeTileset(buildQuadtree(index, { maximumLeafFeatures: 3 }), {
+      outDirectory: path.join(directory, 'cut'),
+      entries: index,
+      maximumParentFeatures: 2,
+      runTiles: (planned) => {
+        plans.push(...planned);
+        return Promise.resolve(0);
+      },
+    });
+    // The 20 m object, then of the three 10 m ones the first by number; its bounds travel with the plan.
+    expect([...plans[0].features]).toEqual([1, 0]);
+    expect(plans[0].leaf).toBe(false);
+    expect([...plans[0].bounds!]).toEqual([-1, -1, -1, -1, 0, 20, 1, 1, 1, 1, 0, 10]);
+  });
 });
