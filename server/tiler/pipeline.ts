@@ -415,11 +415,19 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
         : { uri: plan.uri, leaf: false, entries: prismEntriesOf(plan, entries) };
     const runTiles = async (plans: TilePlan[], onTile: () => void): Promise<number> => {
       let bytes = 0;
+      let largestLeafBytes = 0;
+      for (const plan of plans) {
+        if (!plan.leaf) continue;
+        let leafBytes = 0;
+        for (const index of plan.features) leafBytes += entries.lengthAt(index);
+        largestLeafBytes = Math.max(largestLeafBytes, leafBytes);
+      }
+      const tileSetup: TileWriterSetup = { ...setup, largestLeafBytes };
       if (pool) {
         const workers = pool;
         await Promise.all(
           Array.from({ length: workers.size }, (_, slot) =>
-            workers.run<'ready'>({ type: 'tile-setup', setup }, { slot }),
+            workers.run<'ready'>({ type: 'tile-setup', setup: tileSetup }, { slot }),
           ),
         );
         // The biggest tiles first, so that every thread stays busy to the end; one task per worker in flight.
@@ -436,7 +444,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
           }),
         );
       } else {
-        const writer = new TileWriter(setup);
+        const writer = new TileWriter(tileSetup);
         try {
           for (const plan of plans) {
             bytes += writer.write(taskOf(plan));

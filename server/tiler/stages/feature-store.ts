@@ -188,6 +188,14 @@ export class SpillReader {
   }
 
   /**
+   * Makes the tile buffer `bytes` long at once (the spill bytes of the largest tile to read, where known), so that it
+   * is not grown tile after tile: each larger buffer would come on top of the ones before until they are collected.
+   */
+  reserveTile(bytes: number): void {
+    if (this.tileBuffer.length < bytes) this.tileBuffer = new Uint8Array(bytes);
+  }
+
+  /**
    * Reads the objects of a tile as surface columns over the bytes read: no object or typed array per surface, so a
    * tile's geometry is never materialised as JS objects before it is packed into a GLB. The bytes are read into a
    * buffer that the next call reuses (one buffer for every tile rather than a few MB of garbage per tile), and so are
@@ -675,6 +683,11 @@ export class FeatureIndex implements FeatureList {
   lineAt(index: number): number | undefined {
     const line = this.lines[index];
     return line >= 0 ? line : undefined;
+  }
+
+  /** The bytes object `index` takes in its spill file. */
+  lengthAt(index: number): number {
+    return this.lengths[index];
   }
 
   /** The vertex count of object `index`. */

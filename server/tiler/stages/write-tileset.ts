@@ -79,6 +79,8 @@ export interface TileWriterSetup {
   compress: boolean;
   /** Spill file per store index. */
   spillPaths: string[];
+  /** The spill bytes of the largest leaf tile, if known: the buffer that leaves are read into is made that size once. */
+  largestLeafBytes?: number;
 }
 
 /** Writes GLB tiles; one per thread, reading objects from every store's spill file. */
@@ -99,6 +101,7 @@ export class TileWriter {
   constructor(private readonly setup: TileWriterSetup) {
     this.materials = MaterialTable.fromSnapshot(setup.materials);
     this.reader = new SpillReader(setup.spillPaths);
+    this.reader.reserveTile(setup.largestLeafBytes ?? 0);
   }
 
   private loadImage = (imagePath: string): Uint8Array | undefined => {

@@ -152,6 +152,8 @@ describe('write-tileset', () => {
       schema: schema.build(),
       compress: true,
       spillPaths: [store.path],
+      // The writer's tile buffer is made this size at once; the reader below grows its own as it reads.
+      largestLeafBytes: entries.reduce((sum, item) => sum + item.length, 0),
     };
     const writer = new TileWriter(setup);
     const leafBytes = writer.write({ uri: 'leaf.glb', leaf: true, entries });
