@@ -427,6 +427,18 @@ export interface FeatureIndexData {
 /** From this capacity on, FeatureIndex collects garbage right after it grows (see grow). */
 const LARGE_CAPACITY = 32_768;
 
+/** The bounds stored at `at` of `sides`, six numbers in FeatureIndex's order of sides (WEST … MAXIMUM_HEIGHT). */
+export function boundsFrom(sides: Float64Array, at: number): GeographicBounds {
+  return {
+    west: sides[at],
+    south: sides[at + 1],
+    east: sides[at + 2],
+    north: sides[at + 3],
+    minimumHeight: sides[at + 4],
+    maximumHeight: sides[at + 5],
+  };
+}
+
 /** A lone surrogate: a string with one cannot be written as UTF-8 and read back unchanged. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -705,16 +717,7 @@ export class FeatureIndex implements FeatureList {
 
   /** The bounds of object `index` as an object. */
   boundsAt(index: number): GeographicBounds {
-    const b = this.bounds;
-    const at = index * 6;
-    return {
-      west: b[at],
-      south: b[at + 1],
-      east: b[at + 2],
-      north: b[at + 3],
-      minimumHeight: b[at + 4],
-      maximumHeight: b[at + 5],
-    };
+    return boundsFrom(this.bounds, index * 6);
   }
 
   /** What reading object `index` back in a leaf tile needs (see {@link SpillEntry}). */

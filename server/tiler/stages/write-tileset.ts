@@ -4,7 +4,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync,
 import path from 'node:path';
 import { GEODETIC_BASIS_SIZE, geodeticBasis, placeOnBasis } from '../crs';
 import type { AttributeValue } from '../model';
-import { SpillReader } from './feature-store';
+import { SpillReader, boundsFrom } from './feature-store';
 import type { FeatureIndex, FeatureIndexEntry, SpillEntry } from './feature-store';
 import type { QuadtreeNode } from './build-quadtree';
 import { diagonalAt, diagonalOf, unionBounds } from './build-quadtree';
@@ -46,18 +46,10 @@ export type PrismEntry = Pick<FeatureIndexEntry, 'id' | 'parentId' | 'type' | 'b
 export function prismEntriesOf(plan: TilePlan, entries: FeatureIndex): PrismEntry[] {
   const bounds = plan.bounds!;
   return Array.from(plan.features, (index, feature) => {
-    const at = feature * 6;
     const entry: PrismEntry = {
       id: entries.idAt(index),
       type: entries.typeAt(index),
-      bounds: {
-        west: bounds[at],
-        south: bounds[at + 1],
-        east: bounds[at + 2],
-        north: bounds[at + 3],
-        minimumHeight: bounds[at + 4],
-        maximumHeight: bounds[at + 5],
-      },
+      bounds: boundsFrom(bounds, feature * 6),
     };
     const parentId = entries.parentIdAt(index);
     if (parentId !== undefined) entry.parentId = parentId;

@@ -10,18 +10,9 @@ import type { TilePlan } from '../../../../server/tiler/stages/write-tileset';
 const directory = mkdtempSync(path.join(tmpdir(), 'plaza-quadtree-test-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-/**
- * Four objects without extent on the ground, on the equator (so an object's diagonal is its height): 0 and 2 north-east
- * of the centre, 1 and 3 south-west of it.
- */
-function fourObjects(): FeatureIndex {
+/** Objects without extent on the ground, on the equator (so an object's diagonal is its height), at (at, at) degrees. */
+function objectsAt(objects: Array<[string, string, number, number, string | undefined]>): FeatureIndex {
   const index = new FeatureIndex();
-  const objects: Array<[string, string, number, number, string | undefined]> = [
-    ['B0', 'Building', 1, 10, undefined],
-    ['P1', 'BuildingPart', -1, 20, 'B9'],
-    ['P2', 'BuildingPart', 1, 10, 'B0'],
-    ['P3', 'BuildingPart', -1, 5, 'B9'],
-  ];
   objects.forEach(([id, type, at, height, parentId], number) =>
     index.push({
       id,
@@ -36,6 +27,16 @@ function fourObjects(): FeatureIndex {
     }),
   );
   return index;
+}
+
+/** Four objects (see objectsAt): 0 and 2 north-east of the centre, 1 and 3 south-west of it. */
+function fourObjects(): FeatureIndex {
+  return objectsAt([
+    ['B0', 'Building', 1, 10, undefined],
+    ['P1', 'BuildingPart', -1, 20, 'B9'],
+    ['P2', 'BuildingPart', 1, 10, 'B0'],
+    ['P3', 'BuildingPart', -1, 5, 'B9'],
+  ]);
 }
 
 describe('buildQuadtree', () => {
@@ -146,27 +147,14 @@ describe('writeTileset', () => {
   });
 
   it('plans a parent with the largest objects when objects of equal size are on both sides of the cut', async () => {
-    const index = new FeatureIndex();
-    // Diagonals (heights, on the equator without extent) 10, 20, 10, 10, 5; three objects north-east, two south-west.
-    const objects: Array<[number, number]> = [
-      [1, 10],
-      [-1, 20],
-      [1, 10],
-      [-1, 10],
-      [1, 5],
-    ];
-    objects.forEach(([at, height], number) =>
-      index.push({
-        id: `O${number}`,
-        type: 'Building',
-        bounds: { west: at, south: at, east: at, north: at, minimumHeight: 0, maximumHeight: height },
-        vertexCount: 10,
-        triangleCount: 8,
-        store: 0,
-        offset: number * 64,
-        length: 64,
-      }),
-    );
+    // Diagonals 10, 20, 10, 10, 5; three objects north-east, two south-west.
+    const index = objectsAt([
+      ['O0', 'Building', 1, 10, undefined],
+      ['O1', 'Building', -1, 20, undefined],
+      ['O2', 'Building', 1, 10, undefined],
+      ['O3', 'Building', -1, 10, undefined],
+      ['O4', 'Building', 1, 5, undefined],
+    ]);
     const plans: TilePlan[] = [];
     await writeTileset(buildQuadtree(index, { maximumLeafFeatures: 3 }), {
       outDirectory: path.join(directory, 'cut'),
