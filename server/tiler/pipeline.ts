@@ -13,12 +13,18 @@ import { TilerWorkerPool } from './parallel/worker-pool';
 import { buildQuadtree } from './stages/build-quadtree';
 import { convertUnit } from './stages/convert-unit';
 import type { ConversionUnit, UnitResult, UnitSettings, UnitWorkspace } from './stages/convert-unit';
-import { FeatureIndex, FeatureStore } from './stages/feature-store';
+import { FeatureIndex, FeatureStore, IdSet } from './stages/feature-store';
 import { SchemaCollector } from './stages/metadata-schema';
 import { planUnits } from './stages/split-input';
 import { MaterialTable } from './stages/triangulate';
 import type { MaterialSnapshot } from './stages/triangulate';
-import { ID_INDEX_FILE, TILESET_FILE, TileWriter, writeTileset } from './stages/write-tileset';
+import {
+  ID_INDEX_FILE,
+  TILESET_FILE,
+  TileWriter,
+  prismEntriesOf,
+  writeTileset,
+} from './stages/write-tileset';
 import type { TilePlan, TileTask, TileWriterSetup } from './stages/write-tileset';
 
 /** Options of {@link convertCityModels}. */
@@ -246,6 +252,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
         store: (store = new FeatureStore(spillPaths[0], 0)),
         materials: new MaterialTable(),
         settings,
+        inThread: true,
       });
       convert = async (unit) => finished(unit, await convertUnit(unit, local, progressOf(unit)));
     }
@@ -270,7 +277,8 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
 
     // Merge in input order: duplicates (the first one is kept), line numbers of parts, CRS, schema.
     let entries = new FeatureIndex();
-    const seenIds = new Set<string>();
+    // The ids kept so far, as objects of `entries` (made with the first unit that is copied into it).
+    let keptIds: IdSet | undefined;
     const schema = new SchemaCollector();
     const crsUsed = new Set<string>();
     const verticalUsed = new Set<string>();
@@ -303,27 +311,32 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       result.warnings.forEach(report);
       warningCount += result.warningCount - result.warnings.length;
       const unitEntries = FeatureIndex.fromData(result.entries);
-      // Duplicates first, then what is kept: the only result, of a whole file and without duplicates, is taken over as
-      // it is (its lines need no mapping and its types are numbered in the same order), not copied object by object.
-      const duplicates = new Uint8Array(unitEntries.length);
+      // The only result, of a whole file, is taken over as it is when it has no duplicates (its lines need no mapping
+      // and its types are numbered in the same order), not copied object by object; its ids are then checked against
+      // each other. Otherwise each object is copied unless its id was kept before.
+      const takeOver = only && !range;
+      const seen = takeOver ? new IdSet(unitEntries, unitEntries.length) : (keptIds ??= new IdSet(entries));
+      const duplicates = new Uint8Array(takeOver ? unitEntries.length : 0);
       let duplicateCount = 0;
+      if (!takeOver) entries.reserve(entries.length + unitEntries.length);
       for (let position = 0; position < unitEntries.length; position++) {
-        const id = unitEntries.idAt(position);
-        if (seenIds.has(id)) {
-          duplicates[position] = 1;
+        if (seen.has(unitEntries, position)) {
+          if (takeOver) duplicates[position] = 1;
           duplicateCount++;
           warn({
             file: givenName(unit.file),
             line: mapLine(unitEntries.lineAt(position)),
-            message: `duplicate id ${id}: this ${unitEntries.typeAt(position)} is skipped, the first one is kept`,
+            message: `duplicate id ${unitEntries.idAt(position)}: this ${unitEntries.typeAt(position)} is skipped, the first one is kept`,
           });
-          continue;
+        } else if (takeOver) seen.add(position);
+        else {
+          entries.pushFrom(unitEntries, position, mapLine(unitEntries.lineAt(position)));
+          seen.add(entries.length - 1);
         }
-        seenIds.add(id);
       }
-      if (only && !range && duplicateCount === 0) entries = unitEntries;
-      else {
-        entries.reserve(entries.length + unitEntries.length - duplicateCount);
+      if (takeOver && duplicateCount === 0) entries = unitEntries;
+      else if (takeOver) {
+        entries.reserve(unitEntries.length - duplicateCount);
         for (let position = 0; position < unitEntries.length; position++)
           if (duplicates[position] === 0)
             entries.pushFrom(unitEntries, position, mapLine(unitEntries.lineAt(position)));
@@ -352,7 +365,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
       const only = merged.length === 1;
       if (!only) entries.reserve(merged.reduce((sum, [, result]) => sum + result.entries.length, 0));
       for (let next = merged.shift(); next; next = merged.shift()) mergeResult(...next, only);
-      seenIds.clear();
+      keptIds = undefined;
     };
     mergeAll();
     // What reading left behind (the units' indexes, the id set) goes before tiles are planned and written.
@@ -394,18 +407,29 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
     };
 
     const root = buildQuadtree(entries, { maximumLeafVertices: options.maximumLeafVertices });
-    const taskOf = (plan: TilePlan): TileTask => ({
-      uri: plan.uri,
-      leaf: plan.leaf,
-      entries: Array.from(plan.features, (index) => entries.at(index)!),
-    });
+    const taskOf = (plan: TilePlan): TileTask =>
+      plan.leaf
+        ? {
+            uri: plan.uri,
+            leaf: true,
+            entries: Array.from(plan.features, (index) => entries.spillEntryAt(index)),
+          }
+        : { uri: plan.uri, leaf: false, entries: prismEntriesOf(plan, entries) };
     const runTiles = async (plans: TilePlan[], onTile: () => void): Promise<number> => {
       let bytes = 0;
+      let largestLeafBytes = 0;
+      for (const plan of plans) {
+        if (!plan.leaf) continue;
+        let leafBytes = 0;
+        for (const index of plan.features) leafBytes += entries.lengthAt(index);
+        largestLeafBytes = Math.max(largestLeafBytes, leafBytes);
+      }
+      const tileSetup: TileWriterSetup = { ...setup, largestLeafBytes };
       if (pool) {
         const workers = pool;
         await Promise.all(
           Array.from({ length: workers.size }, (_, slot) =>
-            workers.run<'ready'>({ type: 'tile-setup', setup }, { slot }),
+            workers.run<'ready'>({ type: 'tile-setup', setup: tileSetup }, { slot }),
           ),
         );
         // The biggest tiles first, so that every thread stays busy to the end; one task per worker in flight.
@@ -422,7 +446,7 @@ export async function convertCityModels(options: ConvertOptions): Promise<Conver
           }),
         );
       } else {
-        const writer = new TileWriter(setup);
+        const writer = new TileWriter(tileSetup);
         try {
           for (const plan of plans) {
             bytes += writer.write(taskOf(plan));

@@ -72,6 +72,11 @@ export interface UnitWorkspace {
   store: FeatureStore;
   materials: MaterialTable;
   settings: UnitSettings;
+  /**
+   * True when the units' results are used in this thread (no workers): their indexes are handed over as views rather
+   * than trimmed copies, which would briefly hold every index twice at the end of reading.
+   */
+  inThread?: boolean;
   crsCache?: Map<string, { crs: TilerCrs; transform: HorizontalTransform } | CrsResolutionError>;
   overrideCrs?: TilerCrs;
 }
@@ -189,7 +194,7 @@ export async function convertUnit(
   }
   return {
     index: unit.index,
-    entries: entries.toData(),
+    entries: entries.toData(!workspace.inThread),
     warnings,
     warningCount,
     crsProblems: [...crsProblems.values()],

@@ -4,8 +4,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync,
 import path from 'node:path';
 import { GEODETIC_BASIS_SIZE, geodeticBasis, placeOnBasis } from '../crs';
 import type { AttributeValue } from '../model';
-import { SpillReader } from './feature-store';
-import type { FeatureIndex, FeatureIndexEntry } from './feature-store';
+import { SpillReader, boundsFrom } from './feature-store';
+import type { FeatureIndex, FeatureIndexEntry, SpillEntry } from './feature-store';
 import type { QuadtreeNode } from './build-quadtree';
 import { diagonalAt, diagonalOf, unionBounds } from './build-quadtree';
 import type { MetadataSchema } from './metadata-schema';
@@ -35,14 +35,31 @@ export interface TilePlan {
   uri: string;
   leaf: boolean;
   features: Int32Array;
+  /** Parents: the bounds of their objects, 6 numbers each in FeatureIndex's order of sides (see prismEntriesOf). */
+  bounds?: Float64Array;
 }
 
-/** One tile's content to write: full geometry of its objects (leaf) or their prisms (parent). */
-export interface TileTask {
-  uri: string;
-  leaf: boolean;
-  entries: FeatureIndexEntry[];
+/** What a prism of a parent tile needs of an object. */
+export type PrismEntry = Pick<FeatureIndexEntry, 'id' | 'parentId' | 'type' | 'bounds'>;
+
+/** The objects of a parent tile's plan for its prisms: ids, types and parents from `entries`, bounds from the plan. */
+export function prismEntriesOf(plan: TilePlan, entries: FeatureIndex): PrismEntry[] {
+  const bounds = plan.bounds!;
+  return Array.from(plan.features, (index, feature) => {
+    const entry: PrismEntry = {
+      id: entries.idAt(index),
+      type: entries.typeAt(index),
+      bounds: boundsFrom(bounds, feature * 6),
+    };
+    const parentId = entries.parentIdAt(index);
+    if (parentId !== undefined) entry.parentId = parentId;
+    return entry;
+  });
 }
+
+/** One tile's content to write: full geometry of its objects (leaf) or their prisms (parent, from their bounds). */
+export type TileTask =
+  { uri: string; leaf: true; entries: SpillEntry[] } | { uri: string; leaf: false; entries: PrismEntry[] };
 
 /** What every tile writer needs (plain data: sent to workers). */
 export interface TileWriterSetup {
@@ -54,6 +71,8 @@ export interface TileWriterSetup {
   compress: boolean;
   /** Spill file per store index. */
   spillPaths: string[];
+  /** The spill bytes of the largest leaf tile, if known: the buffer that leaves are read into is made that size once. */
+  largestLeafBytes?: number;
 }
 
 /** Writes GLB tiles; one per thread, reading objects from every store's spill file. */
@@ -74,6 +93,7 @@ export class TileWriter {
   constructor(private readonly setup: TileWriterSetup) {
     this.materials = MaterialTable.fromSnapshot(setup.materials);
     this.reader = new SpillReader(setup.spillPaths);
+    this.reader.reserveTile(setup.largestLeafBytes ?? 0);
   }
 
   private loadImage = (imagePath: string): Uint8Array | undefined => {
@@ -112,6 +132,29 @@ export class TileWriter {
   close(): void {
     this.reader.close();
   }
+}
+
+/**
+ * The `count` largest of `features` by diagonal, largest first, equal ones by feature number (a total order, so the
+ * result does not depend on how it is found).
+ */
+function largestFeatures(features: Int32Array, diagonals: Float64Array, count: number): Int32Array {
+  const byDiagonal = (a: number, b: number) => diagonals[b] - diagonals[a] || a - b;
+  if (features.length > count) {
+    // Sorting with a comparator costs V8 work arrays of 8 bytes per element in its large-object space, which only a
+    // full collection frees (3 MB at 100,000 objects while planning, the peak then): only the objects at least as large
+    // as the count-th largest are sorted so, found by a plain sort of the diagonals (NaN last; with one, the order is
+    // the comparator's alone, so every object is sorted as before).
+    const sizes = Float64Array.from(features, (index) => diagonals[index]).sort();
+    if (!Number.isNaN(sizes[sizes.length - 1])) {
+      const threshold = sizes[sizes.length - count];
+      return features
+        .filter((index) => diagonals[index] >= threshold)
+        .sort(byDiagonal)
+        .slice(0, count);
+    }
+  }
+  return features.slice().sort(byDiagonal).slice(0, count);
 }
 
 /** Writes `parts` (`byteLength` bytes in all) one after another as the file `file`, replacing it if it exists. */
@@ -182,7 +225,7 @@ const prismBasis = new Float64Array(GEODETIC_BASIS_SIZE);
  * Boxes over the objects' geographic bounds: the coarse stand-ins shown by parent tiles (top and four sides), written
  * straight into surface columns (no object or typed arrays per prism and face). Faces without area are left out.
  */
-export function prismColumnsOf(entries: FeatureIndexEntry[], materials: MaterialTable): SurfaceColumns {
+export function prismColumnsOf(entries: PrismEntry[], materials: MaterialTable): SurfaceColumns {
   const faceCount = PRISM_FACES.length;
   const columns = createSurfaceColumns([], entries.length * faceCount, {
     positions: new Float64Array(entries.length * faceCount * 12),
@@ -264,8 +307,9 @@ export async function writeTileset(
   const tilesDirectory = path.join(options.outDirectory, 'tiles');
   mkdirSync(tilesDirectory, { recursive: true });
   const maximumParentFeatures = options.maximumParentFeatures ?? 1_500;
-  const tileOf = new Int32Array(entries.length).fill(-1);
-  const featureOf = new Int32Array(entries.length);
+  // Tile and feature number per object: for the id index, written (and these let go) before the tiles.
+  let tileOf = new Int32Array(entries.length).fill(-1);
+  let featureOf = new Int32Array(entries.length);
   const uris: string[] = [];
   const plans: TilePlan[] = [];
   // Only for planning; let go before the tiles are written (8 bytes per object).
@@ -285,11 +329,13 @@ export async function writeTileset(
     } else {
       // The largest objects first: they matter most from afar; equal ones by feature number (the order of a subtree's
       // objects is not defined).
-      const chosen = node.subtreeFeatures
-        .slice()
-        .sort((a, b) => diagonals[b] - diagonals[a] || a - b)
-        .slice(0, maximumParentFeatures);
-      plans.push({ uri, leaf: false, features: chosen });
+      const chosen = largestFeatures(node.subtreeFeatures, diagonals, maximumParentFeatures);
+      // The chosen objects' bounds, for their prisms: the index lets go of its bounds before the tiles are written.
+      const bounds = new Float64Array(chosen.length * 6);
+      chosen.forEach((index, feature) => {
+        for (let side = 0; side < 6; side++) bounds[feature * 6 + side] = entries.boundAt(index, side);
+      });
+      plans.push({ uri, leaf: false, features: chosen, bounds });
     }
     const children = node.children.map(planNode);
     // Padding depends on latitude, so the parent takes the union of its padded children to contain them exactly.
@@ -314,6 +360,12 @@ export async function writeTileset(
   };
   const rootTile = planNode(root);
   diagonals = new Float64Array(0);
+  // The id index goes first: after it, neither the tile and feature numbers nor the index's bounds, counts and lines
+  // are needed, and they need not be held while the tiles are written (about 70 bytes per object).
+  const idIndexPath = writeIdIndex(options.outDirectory, entries, uris, tileOf, featureOf);
+  tileOf = featureOf = new Int32Array(0);
+  entries.releasePlanningFields();
+  collectGarbage();
   let done = 0;
   let bytes = await options.runTiles(plans, () => options.onTile?.(++done, plans.length));
   const tileset = {
@@ -326,8 +378,22 @@ export async function writeTileset(
   writeFileSync(tilesetPath, tilesetJson);
   bytes += Buffer.byteLength(tilesetJson);
 
-  // Id index, streamed: objects, then parents that have no geometry of their own (found through their parts).
-  const idIndexPath = path.join(options.outDirectory, ID_INDEX_FILE);
+  return { tiles: uris.length, bytes, tilesetPath, idIndexPath };
+}
+
+/**
+ * Writes the id index (`ids.json`), streamed: objects (with their tile and feature number in it), then parents that
+ * have no geometry of their own (found through their parts).
+ * @returns its path.
+ */
+function writeIdIndex(
+  outDirectory: string,
+  entries: FeatureIndex,
+  uris: string[],
+  tileOf: Int32Array,
+  featureOf: Int32Array,
+): string {
+  const idIndexPath = path.join(outDirectory, ID_INDEX_FILE);
   const descriptor = openSync(idIndexPath, 'w');
   const round = (value: number) => Math.round(value * 1e8) / 1e8;
   const regionDegrees = (bounds: GeographicBounds) => [
@@ -349,8 +415,7 @@ export async function writeTileset(
     >();
     let first = true;
     let chunk = '';
-    // What the tiles left behind goes first; then one collection per few MB of records written.
-    collectGarbage();
+    // One collection per few MB of records written.
     const collectIds = createCollector(8 << 20);
     let idBytes = 0;
     for (let index = 0; index < entries.length; index++) {
@@ -380,7 +445,9 @@ export async function writeTileset(
       }
       chunk += `${first ? '' : ','}${JSON.stringify(id)}:${JSON.stringify(record)}`;
       first = false;
-      if (chunk.length > 1 << 20) {
+      // Written every 64 KB: a chunk is a tree of small strings until it is written, and one of 1 MB lived through
+      // enough scavenges to be moved to the old generation, piece by piece (at 100,000 objects this phase was the peak).
+      if (chunk.length > 64 << 10) {
         idBytes += writeSync(descriptor, chunk);
         chunk = '';
         collectIds(idBytes);
@@ -403,5 +470,5 @@ export async function writeTileset(
   } finally {
     closeSync(descriptor);
   }
-  return { tiles: uris.length, bytes, tilesetPath, idIndexPath };
+  return idIndexPath;
 }

@@ -10,18 +10,9 @@ import type { TilePlan } from '../../../../server/tiler/stages/write-tileset';
 const directory = mkdtempSync(path.join(tmpdir(), 'plaza-quadtree-test-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-/**
- * Four objects without extent on the ground, on the equator (so an object's diagonal is its height): 0 and 2 north-east
- * of the centre, 1 and 3 south-west of it.
- */
-function fourObjects(): FeatureIndex {
+/** Objects without extent on the ground, on the equator (so an object's diagonal is its height), at (at, at) degrees. */
+function objectsAt(objects: Array<[string, string, number, number, string | undefined]>): FeatureIndex {
   const index = new FeatureIndex();
-  const objects: Array<[string, string, number, number, string | undefined]> = [
-    ['B0', 'Building', 1, 10, undefined],
-    ['P1', 'BuildingPart', -1, 20, 'B9'],
-    ['P2', 'BuildingPart', 1, 10, 'B0'],
-    ['P3', 'BuildingPart', -1, 5, 'B9'],
-  ];
   objects.forEach(([id, type, at, height, parentId], number) =>
     index.push({
       id,
@@ -36,6 +27,16 @@ function fourObjects(): FeatureIndex {
     }),
   );
   return index;
+}
+
+/** Four objects (see objectsAt): 0 and 2 north-east of the centre, 1 and 3 south-west of it. */
+function fourObjects(): FeatureIndex {
+  return objectsAt([
+    ['B0', 'Building', 1, 10, undefined],
+    ['P1', 'BuildingPart', -1, 20, 'B9'],
+    ['P2', 'BuildingPart', 1, 10, 'B0'],
+    ['P3', 'BuildingPart', -1, 5, 'B9'],
+  ]);
 }
 
 describe('buildQuadtree', () => {
@@ -108,5 +109,65 @@ describe('writeTileset', () => {
       region: [-1, -1, -1, -1, 0, 20],
       parts: ['P1', 'P3'],
     });
+  });
+
+  it('writes an id index with every record whole when its records span several 64 KB chunks', async () => {
+    const index = new FeatureIndex();
+    // 1 000 ids of 200 characters: over 200 KB of records, so the index is written in at least four pieces.
+    for (let number = 0; number < 1_000; number++)
+      index.push({
+        id: `${String(number).padStart(4, '0')}-${'x'.repeat(195)}`,
+        type: 'Building',
+        bounds: { west: 0, south: 0, east: 0, north: 0, minimumHeight: 0, maximumHeight: 1 },
+        vertexCount: 1,
+        triangleCount: 1,
+        store: 0,
+        offset: number * 8,
+        length: 8,
+      });
+    const outDirectory = path.join(directory, 'chunks');
+    // One leaf: all 1 000 objects share one point and fit the default leaf budget.
+    await writeTileset(buildQuadtree(index), {
+      outDirectory,
+      entries: index,
+      runTiles: () => Promise.resolve(0),
+    });
+    const ids = JSON.parse(readFileSync(path.join(outDirectory, 'ids.json'), 'utf8')) as {
+      features: Record<string, { tile: string; feature: number }>;
+    };
+    const keys = Object.keys(ids.features);
+    expect(keys.length).toBe(1_000);
+    expect(keys[999]).toBe(`0999-${'x'.repeat(195)}`);
+    expect(ids.features[keys[500]]).toEqual({
+      tile: 'tiles/0-0-0.glb',
+      feature: 500,
+      type: 'Building',
+      region: [0, 0, 0, 0, 0, 1],
+    });
+  });
+
+  it('plans a parent with the largest objects when objects of equal size are on both sides of the cut', async () => {
+    // Diagonals 10, 20, 10, 10, 5; three objects north-east, two south-west.
+    const index = objectsAt([
+      ['O0', 'Building', 1, 10, undefined],
+      ['O1', 'Building', -1, 20, undefined],
+      ['O2', 'Building', 1, 10, undefined],
+      ['O3', 'Building', -1, 10, undefined],
+      ['O4', 'Building', 1, 5, undefined],
+    ]);
+    const plans: TilePlan[] = [];
+    await writeTileset(buildQuadtree(index, { maximumLeafFeatures: 3 }), {
+      outDirectory: path.join(directory, 'cut'),
+      entries: index,
+      maximumParentFeatures: 2,
+      runTiles: (planned) => {
+        plans.push(...planned);
+        return Promise.resolve(0);
+      },
+    });
+    // The 20 m object, then of the three 10 m ones the first by number; its bounds travel with the plan.
+    expect([...plans[0].features]).toEqual([1, 0]);
+    expect(plans[0].leaf).toBe(false);
+    expect([...plans[0].bounds!]).toEqual([-1, -1, -1, -1, 0, 20, 1, 1, 1, 1, 0, 10]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FeatureIndex } from '../../../../server/tiler/stages/feature-store';
+import { FeatureIndex, IdSet } from '../../../../server/tiler/stages/feature-store';
 import type { FeatureIndexEntry } from '../../../../server/tiler/stages/feature-store';
 
 function entry(
@@ -26,6 +26,19 @@ function entry(
     length: 8 * (index + 1),
     ...extra,
   };
+}
+
+/** An index of Buildings with `ids`. */
+function indexOf(ids: string[]): FeatureIndex {
+  const index = new FeatureIndex();
+  ids.forEach((id, number) => index.push(entry(id, 'Building', number)));
+  return index;
+}
+
+/** An index of Buildings with `ids`, and its copy through toData and fromData. */
+function indexAndCopyOf(ids: string[]): { index: FeatureIndex; copy: FeatureIndex } {
+  const index = indexOf(ids);
+  return { index, copy: FeatureIndex.fromData(index.toData()) };
 }
 
 describe('FeatureIndex', () => {
@@ -84,7 +97,7 @@ describe('FeatureIndex', () => {
     expect(index.at(0)).toEqual(entry('F0', 'Building', 0));
     // A smaller reservation than what is held changes nothing.
     index.reserve(1);
-    expect(index.toData().ids).toEqual(['F0', 'F1', 'F2', 'F3', 'F4']);
+    expect([0, 1, 2, 3, 4].map((number) => index.idAt(number))).toEqual(['F0', 'F1', 'F2', 'F3', 'F4']);
   });
 
   it('returns the parent id of only the objects that have one when parents are far apart, also after pushFrom, toData and fromData', () => {
@@ -127,6 +140,140 @@ describe('FeatureIndex', () => {
       'Building',
       'BuildingPart',
       'Bridge',
+    ]);
+  });
+
+  it('returns every id as pushed when ids need 1 to 4 UTF-8 bytes per character, also after pushFrom, toData and fromData', () => {
+    // ASCII, Latin-1 (2 bytes), CJK (3 bytes), an emoji (a surrogate pair: 4 bytes), and an empty id.
+    const ids = ['B1', 'Gebäude-ü', '建物', 'x😀y', ''];
+    const { index, copy } = indexAndCopyOf(ids);
+    const merged = new FeatureIndex();
+    for (const number of [4, 3, 2, 1, 0]) merged.pushFrom(copy, number, undefined);
+    expect(ids.map((_, number) => index.idAt(number))).toEqual(ids);
+    expect(ids.map((_, number) => copy.at(number)!.id)).toEqual(ids);
+    expect([0, 1, 2, 3, 4].map((number) => merged.idAt(number))).toEqual([
+      '',
+      'x😀y',
+      '建物',
+      'Gebäude-ü',
+      'B1',
+    ]);
+    // 2 + 11 (7 ASCII, ä and ü 2 each) + 6 + 6 + 0 bytes.
+    expect(index.toData().idBytes.length).toBe(25);
+  });
+
+  it('returns ids with lone surrogates unchanged (they have no exact UTF-8 form), also after pushFrom, toData and fromData', () => {
+    const ids = ['a\ud800', 'a\udc00', 'a\ufffd', '\udbff\udfff', 'b\udfff\ud800'];
+    const { index, copy } = indexAndCopyOf(ids);
+    const merged = new FeatureIndex();
+    merged.push(entry('first', 'Building', 9));
+    for (let number = 0; number < ids.length; number++) merged.pushFrom(copy, number, undefined);
+    expect(ids.map((_, number) => copy.idAt(number))).toEqual(ids);
+    expect(ids.map((_, number) => merged.idAt(number + 1))).toEqual(ids);
+    // Only the ids with a lone surrogate are kept as strings ('\udbff\udfff' is a proper pair).
+    expect([...index.toData().oddIds.keys()]).toEqual([0, 1, 4]);
+  });
+
+  it('keeps every id when the ids outgrow their first buffer of 16 KB', () => {
+    const index = new FeatureIndex();
+    // 3 000 ids of 10 characters: 30 000 bytes; id 1 638 is the one across the end of the first 16 384.
+    for (let number = 0; number < 3_000; number++)
+      index.push(entry(`id-${String(number).padStart(7, '0')}`, 'Building', number));
+    const copy = FeatureIndex.fromData(index.toData());
+    expect(copy.toData().idBytes.length).toBe(30_000);
+    expect([0, 1_637, 1_638, 2_999].map((number) => copy.idAt(number))).toEqual([
+      'id-0000000',
+      'id-0001637',
+      'id-0001638',
+      'id-0002999',
+    ]);
+  });
+  it('returns ids, types, parents and spill places but throws from at() once releasePlanningFields let go of the rest', () => {
+    const index = new FeatureIndex();
+    index.push(entry('A', 'Building', 0));
+    index.push(entry('B', 'BuildingPart', 1, { parentId: 'A', line: 5 }));
+    index.releasePlanningFields();
+    expect([index.idAt(1), index.typeAt(1), index.parentIdAt(1)]).toEqual(['B', 'BuildingPart', 'A']);
+    // store 1 % 3, offset 1 000 × 1, length 8 × 2; no bounds or counts.
+    expect(index.spillEntryAt(1)).toEqual({
+      id: 'B',
+      type: 'BuildingPart',
+      parentId: 'A',
+      store: 1,
+      offset: 1_000,
+      length: 16,
+    });
+    expect('parentId' in index.spillEntryAt(0)).toBe(false);
+    expect(() => index.at(0)).toThrow(/let go/);
+  });
+
+  it('keeps every object when it grows past 32,768 objects (where each growth is followed by a collection)', () => {
+    const index = new FeatureIndex();
+    for (let number = 0; number < 40_000; number++) index.push(entry(`F${number}`, 'Building', number % 7));
+    expect(index.length).toBe(40_000);
+    expect([0, 32_767, 32_768, 39_999].map((number) => index.idAt(number))).toEqual([
+      'F0',
+      'F32767',
+      'F32768',
+      'F39999',
+    ]);
+    // 39 999 % 7 = 1: the fields of entry 1.
+    expect(index.at(39_999)).toEqual(entry('F39999', 'Building', 1));
+  });
+
+  it('returns views that keep the room for growth when toData is asked not to copy, and trimmed copies by default', () => {
+    const index = new FeatureIndex();
+    // 1 500 objects: the capacity grew from 1 024 to 2 048.
+    for (let number = 0; number < 1_500; number++) index.push(entry(`F${number}`, 'Building', number));
+    const views = index.toData(false);
+    const copies = index.toData();
+    expect([views.offsets.length, views.offsets.buffer.byteLength]).toEqual([1_500, 2_048 * 8]);
+    expect([copies.offsets.length, copies.offsets.buffer.byteLength]).toEqual([1_500, 1_500 * 8]);
+    const fromViews = FeatureIndex.fromData(views);
+    expect([0, 1_024, 1_499].map((number) => fromViews.at(number))).toEqual([
+      entry('F0', 'Building', 0),
+      entry('F1024', 'Building', 1_024),
+      entry('F1499', 'Building', 1_499),
+    ]);
+  });
+});
+
+describe('IdSet', () => {
+  it('returns true only for ids added before when asked with objects of another index', () => {
+    const home = indexOf(['A', 'B', 'Straße']);
+    const asked = ['B', 'C', 'Straße', 'A ', ''];
+    const other = indexOf(asked);
+    const set = new IdSet(home);
+    set.add(0);
+    set.add(2);
+    expect(asked.filter((_, number) => set.has(other, number))).toEqual(['Straße']);
+    set.add(1);
+    expect(set.has(other, 0)).toBe(true);
+  });
+
+  it('tells ids with lone surrogates apart from each other and from the replacement character they share bytes with', () => {
+    const asked = ['x\ud800', 'x\udc00', 'x\ufffd', 'y\ud800', 'y\ufffd'];
+    const other = indexOf(asked);
+    const set = new IdSet(indexOf(['x\ud800', 'y\ufffd']));
+    set.add(0);
+    set.add(1);
+    expect(asked.filter((_, number) => set.has(other, number))).toEqual(['x\ud800', 'y\ufffd']);
+  });
+
+  it('finds every id added when the set grows well past its first 1 024 slots', () => {
+    const ids = Array.from({ length: 5_000 }, (_, number) => `b${number}`);
+    const home = indexOf(ids);
+    const set = new IdSet(home);
+    for (let number = 0; number < 5_000; number += 2) set.add(number);
+    const probe = indexOf(['b0', 'b1', 'b2498', 'b2499', 'b4998', 'b4999', 'b5000']);
+    expect([0, 1, 2, 3, 4, 5, 6].map((number) => set.has(probe, number))).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+      false,
     ]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { geodeticToEcef } from '../../../../server/tiler/crs';
-import { FeatureStore, SpillReader } from '../../../../server/tiler/stages/feature-store';
+import { FeatureIndex, FeatureStore, SpillReader } from '../../../../server/tiler/stages/feature-store';
 import type { FeatureIndexEntry } from '../../../../server/tiler/stages/feature-store';
 import { SchemaCollector } from '../../../../server/tiler/stages/metadata-schema';
 import { MaterialTable } from '../../../../server/tiler/stages/triangulate';
@@ -13,7 +13,7 @@ import type {
   TriangulatedObject,
 } from '../../../../server/tiler/stages/triangulate';
 import { writeGlb } from '../../../../server/tiler/stages/write-glb';
-import { TileWriter, prismColumnsOf } from '../../../../server/tiler/stages/write-tileset';
+import { TileWriter, prismColumnsOf, prismEntriesOf } from '../../../../server/tiler/stages/write-tileset';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'plaza-write-tileset-test-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -152,6 +152,8 @@ describe('write-tileset', () => {
       schema: schema.build(),
       compress: true,
       spillPaths: [store.path],
+      // The writer's tile buffer is made this size at once; the reader below grows its own as it reads.
+      largestLeafBytes: entries.reduce((sum, item) => sum + item.length, 0),
     };
     const writer = new TileWriter(setup);
     const leafBytes = writer.write({ uri: 'leaf.glb', leaf: true, entries });
@@ -168,5 +170,34 @@ describe('write-tileset', () => {
     // The GLB header's total length is the file's.
     expect(leaf.readUInt32LE(8)).toBe(leaf.length);
     store.dispose();
+  });
+
+  it('returns the prism entries of a parent plan with bounds from the plan and ids, types and parents from the index', () => {
+    const index = new FeatureIndex();
+    const box = { west: 1, south: 2, east: 3, north: 4, minimumHeight: 5, maximumHeight: 6 };
+    index.push(entry('a', box));
+    index.push(entry('b', box, 'a'));
+    index.push(entry('c', box));
+    // The index's own bounds are gone by the time parents are written: the plan's are the ones that count.
+    index.releasePlanningFields();
+    const plan = {
+      uri: 'tiles/0-0-0.glb',
+      leaf: false,
+      features: new Int32Array([1, 2]),
+      bounds: new Float64Array([10, 20, 11, 21, 100, 130, 12, 22, 13, 23, 0, 5]),
+    };
+    expect(prismEntriesOf(plan, index)).toEqual([
+      {
+        id: 'b',
+        type: 'Building',
+        parentId: 'a',
+        bounds: { west: 10, south: 20, east: 11, north: 21, minimumHeight: 100, maximumHeight: 130 },
+      },
+      {
+        id: 'c',
+        type: 'Building',
+        bounds: { west: 12, south: 22, east: 13, north: 23, minimumHeight: 0, maximumHeight: 5 },
+      },
+    ]);
   });
 });
