@@ -1,6 +1,6 @@
 // `npm run tiles`: runs the pre-built tiler bundle (see bundle.mjs), so the CLI starts without compiling TypeScript.
-// This process only finds (or builds) the bundle and runs it in a child process started with settings that must be
-// in place before a process starts:
+// For large inputs, this process only finds (or builds) the bundle and runs it in a child process started with settings
+// that must be in place before a process starts:
 // - a young generation of 4 MB semi-spaces instead of V8's 16 MB: the tiler's short-lived garbage (per element and per
 //   object) dies young either way, so the smaller nursery costs no measurable time, and peak RSS is ~12 MB lower at
 //   1,000 buildings and ~20 MB lower at 20,000 (median of A/B runs, --workers 1);
@@ -12,7 +12,7 @@
 // its initial 1 MB semi-spaces (SEMI_SPACE_GROWTH), and that keeps peak RSS where the child's is (child vs here, median
 // of 7-9 A/B, whole command): demo city 1k (6.4 MB) 63.9 vs 63.3 MB, 5k (31 MB) 75.8 vs 72.7 MB (with V8's default
 // growth 76.5 MB, and more CPU: 1.24 vs 1.19 s); at 20k (125 MB) 79.3 vs 79.7 MB, and 1.4 MB of CityJSON 71.1 vs 73.6
-// MB, so those stay in the child.
+// MB, so those stay in the child. The smallest also run without TurboFan (UNOPTIMIZED_WORK).
 // The converting process runs only the bundle (esbuild, loaded here to build it, stays out of it), and loads what only
 // the launcher needs (child_process, bundle.mjs) only when it launches. It compiles the bundle with a V8 code cache
 // kept beside it (loadBundle), written after a run so that it holds every function the conversion compiled.
