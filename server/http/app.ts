@@ -41,6 +41,19 @@ export async function createApp(
   const health = new HealthRegistry();
   const modules = options.modules ?? [];
 
+  // 'idle' closes the connections that are idle when closing starts; one whose request is still in flight (Plaza's
+  // own NGSI-LD client calling this server, a browser) would otherwise stay open after its answer, kept alive by the
+  // client for up to a minute, and hold up close() that long. Answers sent while closing end their connection.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing && !reply.raw.headersSent) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error, request);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');

@@ -174,3 +174,53 @@ describe('createApp', () => {
     expect(JSON.parse(gunzipSync(response.rawPayload).toString('utf8'))).toEqual(BIG_JSON);
   });
 });
+
+describe('createApp close', () => {
+  it('returns promptly when a keep-alive request is still in flight as closing starts', async () => {
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    let arrived: () => void = () => undefined;
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+    const server = await createApp(
+      parseConfig({
+        APP_DIR: appDirectory,
+        TILESETS_DIR: tilesetsDirectory,
+        DATA_DIR: join(root, 'data-close'),
+      }),
+      {
+        logger: false,
+        modules: [
+          {
+            name: 'slow',
+            register(scope) {
+              // Answers only once the server has stopped listening, like Plaza's own NGSI-LD client calling it then.
+              scope.get('/slow', async () => {
+                arrived();
+                await answered;
+                return { ok: true };
+              });
+            },
+          },
+        ],
+      },
+    );
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const address = server.server.address() as { port: number };
+    // fetch keeps the connection alive after the answer (for about a minute, as the server's Keep-Alive allows).
+    const response = fetch(`http://127.0.0.1:${address.port}/slow`).then(async (reply) => ({
+      status: reply.status,
+      connection: reply.headers.get('connection'),
+      body: await reply.json(),
+    }));
+    await inFlight;
+    const closed = server.close().then(() => 'closed' as const);
+    while (server.server.listening) await new Promise((resolve) => setTimeout(resolve, 5));
+    answer();
+    const outcome = await Promise.race([
+      closed,
+      new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 5_000).unref()),
+    ]);
+    expect(outcome).toBe('closed');
+    expect(await response).toEqual({ status: 200, connection: 'close', body: { ok: true } });
+  }, 15_000);
+});
