@@ -53,6 +53,12 @@ export async function createApp(
     if (closing && !reply.raw.headersSent) reply.header('connection', 'close');
     done(null, payload);
   });
+  // An answer that was already under way when closing started (a stream the client cancelled, say) leaves its
+  // connection idle only once it ends: close it then.
+  app.addHook('onResponse', (_request, _reply, done) => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+    done();
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error, request);
